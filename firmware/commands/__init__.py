@@ -1,0 +1,1 @@
+"""One module per ``parkvakt`` subcommand, each exposing ``command``."""

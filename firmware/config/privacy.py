@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from firmware.config.base import Section
+
+
+class PrivacySection(Section):
+    pass

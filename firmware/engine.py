@@ -1,0 +1,60 @@
+"""The one code path from frame to outputs, shared by the daemon, ``replay`` and the demo.
+
+frame → ``Pipeline.process`` → incident events → ``Policy.on_event`` → output actions, and
+``Policy.tick`` once per frame for timed steps. Time is the frame's timestamp (recording
+seconds in a replay), so a replay reproduces what the unit would have done, to the frame.
+The hard maximum on-time guard is *not* driven from here: it runs on its own timer in the
+daemon so a stalled pipeline cannot hold a siren on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from firmware.events import Action, Event
+from hw.frame import ThermalFrame
+
+
+class Pipeline(Protocol):
+    def process(self, frame: ThermalFrame) -> list[Event]: ...
+
+    def finish(self, t: float) -> list[Event]:
+        """End every open incident (end of a recording, shutdown)."""
+        ...
+
+
+class Policy(Protocol):
+    def on_event(self, event: Event) -> list[Action]: ...
+
+    def tick(self, now: float) -> list[Action]: ...
+
+
+@dataclass(slots=True)
+class StepResult:
+    events: list[Event] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+
+
+class Engine:
+    def __init__(self, pipeline: Pipeline, policy: Policy | None = None) -> None:
+        self.pipeline = pipeline
+        self.policy = policy
+
+    def step(self, frame: ThermalFrame) -> StepResult:
+        return self._route(self.pipeline.process(frame), frame.timestamp)
+
+    def inject(self, event: Event) -> StepResult:
+        """An event from outside the pipeline (tamper switch, PIR, a remote trigger)."""
+        return self._route([event], event.t)
+
+    def finish(self, t: float) -> StepResult:
+        return self._route(self.pipeline.finish(t), t)
+
+    def _route(self, events: list[Event], now: float) -> StepResult:
+        result = StepResult(events=events)
+        if self.policy is not None:
+            for event in events:
+                result.actions.extend(self.policy.on_event(event))
+            result.actions.extend(self.policy.tick(now))
+        return result

@@ -1,0 +1,1 @@
+"""Helpers that start real components (mosquitto, pseudo-terminals, ...) for the tests."""
