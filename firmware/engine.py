@@ -10,10 +10,15 @@ daemon so a stalled pipeline cannot hold a siren on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from firmware.events import Action, Event
 from hw.frame import ThermalFrame
+
+if TYPE_CHECKING:
+    from gpiozero import Factory
+
+    from firmware.config import UnitConfig
 
 
 class Pipeline(Protocol):
@@ -58,3 +63,15 @@ class Engine:
                 result.actions.extend(self.policy.on_event(event))
             result.actions.extend(self.policy.tick(now))
         return result
+
+
+def build_engine(config: UnitConfig, *, pin_factory: Factory | None = None, with_policy: bool = True) -> Engine:
+    """The pipeline and policy a unit with this config runs; ``pin_factory`` drives the outputs."""
+    from firmware.pipeline import build_pipeline
+
+    pipeline = build_pipeline(config)
+    if not with_policy:
+        return Engine(pipeline)
+    from firmware.policy import build_policy
+
+    return Engine(pipeline, build_policy(config, pin_factory=pin_factory))
