@@ -37,6 +37,7 @@ class SourceHealth:
 
     frames_ok: int = 0
     frames_rejected: int = 0
+    bytes_discarded: int = 0
     reconnects: int = 0
     connected: bool = False
     last_error: str | None = None
