@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libsystemd-dev mosquitto espeak-ng alsa-utils sox systemd)
+APT_PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libsystemd-dev mosquitto espeak-ng alsa-utils sox systemd cloud-init)
 VENV=.venv
 
 need_apt=()
