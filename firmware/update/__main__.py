@@ -1,0 +1,85 @@
+"""``python -m firmware.update``: run the update agent in its own process.
+
+The daemon survives nothing the agent does to it (the agent restarts it), so the uplink's
+``update`` command starts the agent as a separate transient unit::
+
+    systemd-run --unit parkvakt-update --collect \\
+        "$(readlink -f /opt/parkvakt/current)/venv/bin/python" -m firmware.update apply 1.3.0
+
+and ``python -m firmware.update resume`` runs at every boot to finish an interrupted update.
+Exit status: 0 success or idle, 1 refused/failed/rolled back, 2 bad config, 3 busy.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from firmware.config.schema import DEFAULT_CONFIG_PATH, ConfigError, load_config
+from firmware.update.agent import UpdateAgent, UpdateBusy
+from firmware.update.report import UpdateReport
+
+
+def _agent(config_path: Path) -> UpdateAgent:
+    try:
+        cfg = load_config(config_path)
+    except ConfigError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(2)
+    if not cfg.update.repository_url:
+        click.echo(f"{config_path}: update.repository_url: not set; this unit cannot update", err=True)
+        sys.exit(2)
+    return UpdateAgent(cfg.update, cfg.unit.resolved_state_dir())
+
+
+def _finish(result: UpdateReport | None) -> None:
+    if result is None:
+        click.echo("no update in progress")
+        return
+    click.echo(result.message)
+    sys.exit(0 if result.outcome == "success" else 1)
+
+
+@click.group()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG_PATH)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path) -> None:
+    """Parkvakt's update agent."""
+    ctx.obj = config_path
+
+
+@cli.command()
+@click.argument("version")
+@click.pass_obj
+def apply(config_path: Path, version: str) -> None:
+    """Update to VERSION, or finish the update in progress first."""
+    agent = _agent(config_path)
+    try:
+        agent.request(version)
+    except UpdateBusy as exc:
+        click.echo(f"{exc}; finishing it first", err=True)
+        _finish(agent.run())
+        sys.exit(3)
+    _finish(agent.run())
+
+
+@cli.command()
+@click.pass_obj
+def resume(config_path: Path) -> None:
+    """Finish an interrupted update (run at boot)."""
+    _finish(_agent(config_path).run())
+
+
+@cli.command()
+@click.pass_obj
+def status(config_path: Path) -> None:
+    """Print the persisted state as JSON."""
+    p = _agent(config_path).status()
+    click.echo(json.dumps({"job": p.job.__dict__ if p.job else None, "failures": p.failures}, indent=2))
+
+
+if __name__ == "__main__":
+    cli()

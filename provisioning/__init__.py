@@ -1,0 +1,1 @@
+"""``parkvakt-provision``: the technicians' tool for sites, units, releases and updates."""
