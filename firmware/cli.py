@@ -14,6 +14,10 @@ from firmware import __version__
 
 COMMANDS: dict[str, str] = {
     "check-config": "firmware.commands.check_config",
+    "record": "firmware.commands.record",
+    "replay": "firmware.commands.replay",
+    "eval": "firmware.commands.eval",
+    "run": "firmware.commands.run",
 }
 
 
@@ -36,3 +40,7 @@ def cli() -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
