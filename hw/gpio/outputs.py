@@ -1,0 +1,109 @@
+"""The unit's switched outputs (floodlight, strobe, siren, amplifier, status LED) over gpiozero.
+
+One ``DigitalOutputDevice`` per profile output, built on the pin factory passed in (never the
+global ``Device.pin_factory``), started in its safe state. Every method is thread-safe: the
+max on-time guard switches outputs off from its own timer thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Literal
+
+from gpiozero import DigitalOutputDevice
+
+from hw.gpio.boards import BoardProfile, OutputSpec
+
+if TYPE_CHECKING:
+    from gpiozero import Factory
+
+OutputState = Literal["on", "off", "blink"]
+BLINK_ON_S = 0.5
+BLINK_OFF_S = 0.5
+
+
+class UnknownOutput(KeyError):
+    pass
+
+
+class Outputs:
+    def __init__(self, profile: BoardProfile, *, pin_factory: Factory) -> None:
+        self.profile = profile
+        self._lock = threading.RLock()
+        self._devices: dict[str, DigitalOutputDevice] = {}
+        self._states: dict[str, OutputState] = {}
+        self._closed = False
+        try:
+            for spec in profile.outputs.values():
+                self._devices[spec.name] = DigitalOutputDevice(
+                    spec.pin,
+                    active_high=spec.active_high,
+                    initial_value=spec.safe_state == "on",
+                    pin_factory=pin_factory,
+                )
+                self._states[spec.name] = spec.safe_state
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.profile.outputs)
+
+    def spec(self, name: str) -> OutputSpec:
+        try:
+            return self.profile.outputs[name]
+        except KeyError:
+            raise UnknownOutput(f"board profile {self.profile.name!r} has no output {name!r}") from None
+
+    def has(self, name: str) -> bool:
+        return name in self._devices
+
+    def set(self, name: str, state: OutputState) -> bool:
+        """Drive ``name``; returns whether anything changed. Ignored after ``close``."""
+        self.spec(name)
+        with self._lock:
+            if self._closed or self._states[name] == state:
+                return False
+            device = self._devices[name]
+            if state == "blink":
+                device.blink(on_time=BLINK_ON_S, off_time=BLINK_OFF_S, background=True)
+            elif state == "on":
+                device.on()
+            else:
+                device.off()
+            self._states[name] = state
+            return True
+
+    def state(self, name: str) -> OutputState:
+        self.spec(name)
+        with self._lock:
+            return self._states[name]
+
+    def states(self) -> dict[str, OutputState]:
+        with self._lock:
+            return dict(self._states)
+
+    def safe(self) -> None:
+        """Every output to its profile's safe state; never raises, so it is usable in any cleanup."""
+        with self._lock:
+            for name, device in self._devices.items():
+                try:
+                    if self.profile.outputs[name].safe_state == "on":
+                        device.on()
+                    else:
+                        device.off()
+                    self._states[name] = self.profile.outputs[name].safe_state
+                except Exception:  # one broken pin must not keep the others on
+                    continue
+
+    def close(self) -> None:
+        """Safe state first, then release the pins (idempotent)."""
+        with self._lock:
+            self.safe()
+            self._closed = True
+            for device in self._devices.values():
+                try:
+                    device.close()
+                except Exception:
+                    continue
