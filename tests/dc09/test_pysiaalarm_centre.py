@@ -12,7 +12,7 @@ from firmware.events import Event
 from firmware.uplink.dc09.routing import dc09_wants
 from firmware.uplink.dc09.transmitter import Dc09Transmitter, LinkSettings
 from firmware.uplink.outbox import Outbox
-from tests.dc09.conftest import ACCOUNT, TEXT_KEYS, drain
+from tests.dc09.support import ACCOUNT, TEXT_KEYS, drain
 
 ZONES = {"entrance": 3, "lot-north": 12}
 

@@ -1,0 +1,171 @@
+"""NAK, DUH, silence, sequence wrap and failover, against a receiver that answers per script."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from firmware.events import Event
+from firmware.uplink.dc09.routing import dc09_wants
+from firmware.uplink.dc09.sequence import SequenceCounter
+from firmware.uplink.dc09.transmitter import Dc09Transmitter, LinkSettings
+from firmware.uplink.outbox import Outbox
+from tests.dc09.scripted import ScriptedReceiver
+from tests.dc09.support import ACCOUNT, drain
+
+FIRE = Event("fire", "start", 1.0, zone="entrance", incident="f1")
+
+
+@pytest.fixture
+async def receivers() -> AsyncIterator[Callable[..., ScriptedReceiver]]:
+    made: list[ScriptedReceiver] = []
+
+    def make(script: list[str] | None = None, default: str = "ack", port: int = 0) -> ScriptedReceiver:
+        r = ScriptedReceiver(ACCOUNT, script, default, port)
+        made.append(r)
+        return r
+
+    yield make
+    for r in made:
+        await r.stop()
+
+
+def settings(*addresses: tuple[str, int], **kw: object) -> LinkSettings:
+    base: dict[str, object] = {
+        "receivers": addresses,
+        "account": ACCOUNT,
+        "ack_timeout_s": 0.5,
+        "backoff_s": 0.1,
+        "backoff_max_s": 0.4,
+        "retries": 5,
+    }
+    base.update(kw)
+    return LinkSettings(**base)  # type: ignore[arg-type]
+
+
+async def test_nak_from_a_receiver_with_the_right_time_corrects_the_unit_clock(receivers, outbox: Outbox) -> None:
+    rx = await receivers(default="clock").start()
+    outbox.put(FIRE, sinks=("dc09",))
+    tx = Dc09Transmitter(outbox, settings(rx.address), wall_clock=lambda: time.time() - 7200)
+
+    await drain(tx, outbox)
+
+    first, second = rx.received
+    assert (first.answered, second.answered) == ("nak", "ack")
+    assert first.seq == second.seq == "0001"  # the resend keeps its sequence number
+    assert first.code == second.code == "FA"
+    assert abs((second.timestamp - first.timestamp).total_seconds() - 7200) < 5
+    assert tx.counts["nak"] == 1 and 7190 < tx.clock_offset_s < 7210
+    # later messages go out with the corrected time straight away
+    outbox.put(Event("fire", "end", 2.0, zone="entrance", incident="f1"), sinks=("dc09",))
+    await drain(tx, outbox)
+    assert [r.answered for r in rx.received] == ["nak", "ack", "ack"]
+
+
+async def test_duh_is_retried_with_growing_backoff_and_the_same_sequence(receivers, outbox: Outbox) -> None:
+    rx = await receivers(["duh", "duh", "duh"]).start()
+    outbox.put(FIRE, sinks=("dc09",))
+    tx = Dc09Transmitter(outbox, settings(rx.address))
+
+    await drain(tx, outbox)
+
+    assert [r.answered for r in rx.received] == ["duh", "duh", "duh", "ack"]
+    assert {r.seq for r in rx.received} == {"0001"}
+    gaps = [b.at - a.at for a, b in zip(rx.received, rx.received[1:], strict=False)]
+    # backoff 0.1 s doubling, with at most 20 % jitter taken off: at least 0.08, 0.16, 0.32 s
+    assert gaps[0] >= 0.08 and gaps[1] >= 0.16 and gaps[2] >= 0.32
+    assert tx.counts["duh"] == 3 and tx.counts["delivered"] == 1
+    assert outbox.depth("dc09") == 0
+
+
+async def test_no_answer_times_out_reconnects_and_resends(receivers, outbox: Outbox) -> None:
+    rx = await receivers(["silent", "close"]).start()
+    outbox.put(FIRE, sinks=("dc09",))
+    tx = Dc09Transmitter(outbox, settings(rx.address, ack_timeout_s=0.3))
+
+    await drain(tx, outbox)
+
+    assert [r.answered for r in rx.received] == ["silent", "close", "ack"]
+    assert {r.seq for r in rx.received} == {"0001"}
+    assert rx.connections == 3  # a fresh connection after each failure
+    assert tx.counts["timeout"] == 1 and tx.counts["error"] == 1
+
+
+async def test_entry_stays_in_the_outbox_until_the_ack(receivers, outbox: Outbox) -> None:
+    rx = await receivers(default="silent").start()
+    outbox.put(FIRE, sinks=("dc09",))
+    tx = Dc09Transmitter(outbox, settings(rx.address, ack_timeout_s=0.2))
+    task = asyncio.create_task(tx.run())
+    try:
+        async with asyncio.timeout(10):
+            while len(rx.received) < 3:
+                await asyncio.sleep(0.01)
+        assert outbox.depth("dc09") == 1
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_sequence_wraps_from_9999_to_0001_and_survives_a_restart(
+    receivers, outbox: Outbox, tmp_path: Path
+) -> None:
+    rx = await receivers().start()
+    seq_file = tmp_path / "dc09-sequence.json"
+    seq_file.write_text(json.dumps({"next": 9998, "inflight": None}))
+    for i in range(3):
+        outbox.put(Event("tamper", "start", float(i), incident=f"t{i}"), sinks=("dc09",))
+
+    await drain(Dc09Transmitter(outbox, settings(rx.address), sequence=SequenceCounter(seq_file)), outbox)
+
+    assert [r.seq for r in rx.received] == ["9998", "9999", "0001"]
+    assert SequenceCounter(seq_file).next_number == 2
+
+
+async def test_failover_to_the_backup_and_back_with_trouble_reported(receivers, outbox: Outbox) -> None:
+    primary = await receivers().start()
+    primary_address = primary.address
+    await primary.stop()  # the primary path is down: connections are refused
+    backup = await receivers().start()
+    troubles: list[Event] = []
+
+    def on_trouble(event: Event) -> None:
+        troubles.append(event)
+        outbox.put(event, sinks=("mqtt", "dc09") if dc09_wants(event) else ("mqtt",))
+
+    tx = Dc09Transmitter(
+        outbox, settings(primary_address, backup.address, retries=2, primary_retry_s=0.3), on_trouble=on_trouble
+    )
+    outbox.put(FIRE, sinks=("dc09",))
+    task = asyncio.create_task(tx.run())
+    try:
+        async with asyncio.timeout(15):
+            while outbox.depth("dc09") or len(backup.received) < 2:
+                await asyncio.sleep(0.01)
+            # the fire and the unit's own "communication trouble" reached the centre over the backup
+            assert [r.code for r in backup.received[:2]] == ["FA", "YC"]
+            assert tx.health()["path"] == "backup" and tx.counts["failover"] == 1
+            assert [(t.type, t.phase, t.detail["kind"]) for t in troubles] == [("trouble", "start", "link")]
+
+            revived = await receivers(port=primary_address[1]).start()  # the primary comes back
+            while tx.health()["path"] != "primary" or outbox.depth("dc09"):
+                await asyncio.sleep(0.01)
+            outbox.put(Event("fire", "end", 2.0, zone="entrance", incident="f1"), sinks=("dc09",))
+            while outbox.depth("dc09"):
+                await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    assert [(t.phase, t.incident) for t in troubles] == [("start", troubles[0].incident), ("end", troubles[0].incident)]
+    codes_at_primary = [r.code for r in revived.received if r.message_type != "NULL"]
+    assert codes_at_primary == ["YK", "FH"]  # trouble restore, then the next event, on the primary
+    assert tx.health()["trouble"] is False
+    assert outbox.depth("mqtt") == 2  # both trouble events also wait for the operator's MQTT link
