@@ -1,0 +1,438 @@
+"""``parkvakt run``: the unit's one process.
+
+Threads: the sensor reader (blocking ``read``), the engine worker (pipeline + policy, one call at a
+time). Event loop: the outbox, the uplinks (MQTT, DC-09), remote commands, the watchdog, the
+status line, signals. Data flows one way: frame → engine → events into the outbox (durable first)
+and actions to the outputs (the policy drives its pins itself).
+
+systemd: ``READY=1`` once the first frame went through the engine and the uplink task runs (or,
+with a sensor that is dead from boot, once that is known and reported, so the unit still does its
+other duties); ``STATUS=`` one line; ``WATCHDOG=1`` per ``Liveness`` (dead sensor: still petted,
+hung pipeline: not). SIGTERM/SIGINT: outputs safe, outbox flushed, ``offline`` published, exit.
+SIGHUP: reload (reload.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from firmware import __version__
+from firmware.config import UnitConfig
+from firmware.engine import Engine, StepResult, build_engine
+from firmware.events import Action, Event, uuid7
+from firmware.service.debug import faults_from_env
+from firmware.service.frames import EngineWorker, SensorReader
+from firmware.service.liveness import Liveness, Verdict
+from firmware.service.logging import event_fields
+from firmware.service.notify import SystemdNotifier
+from firmware.service.reload import ReloadResult, reload_config
+from firmware.service.supervisor import Supervisor
+from firmware.service.uplinks import UplinkRunner
+from firmware.sources import open_source, parse_source_override
+from hw.frame import ThermalFrame
+
+if TYPE_CHECKING:
+    from gpiozero import Factory
+
+log = logging.getLogger("parkvakt.daemon")
+
+TRACE_ENV = "PARKVAKT_LATENCY_TRACE"
+"""Benchmarks only: a file that gets one JSON line per event and action with frame-arrival times."""
+
+
+class Daemon:
+    def __init__(
+        self,
+        config_path: Path,
+        config: UnitConfig,
+        *,
+        source_override: str | None = None,
+        pin_factory: Factory | None = None,
+        env: Mapping[str, str] = os.environ,
+    ) -> None:
+        self.config_path = config_path
+        self.config = config
+        self.source_override = source_override
+        self.pin_factory = pin_factory
+        self.notifier = SystemdNotifier(env)
+        self.faults = faults_from_env(env)
+        self.state_dir = config.unit.resolved_state_dir()
+        self.service = config.service
+        self.read_timeout_s = max(0.5, 2.0 / float(config.sensor.rate_hz))
+        self.liveness = Liveness(
+            pipeline_stall_s=self.service.pipeline_stall_s,
+            sensor_dead_s=self.service.sensor_dead_s,
+            read_timeout_s=self.read_timeout_s,
+        )
+        self.outputs: dict[str, str] = {}
+        self.events_recorded = 0
+        self.actions_taken = 0
+        self.frames_dropped = 0
+        self.verdict = Verdict(True, "starting")
+        self.engine: Engine | None = None
+        self._frame_queued = False
+        self._sensor_trouble: str | None = None
+        self._stopping = asyncio.Event()
+        self._fps = 0.0
+        self._trace = open(env[TRACE_ENV], "a", buffering=1) if env.get(TRACE_ENV) else None  # noqa: SIM115
+        self._health: Any = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def run(self) -> int:
+        self._loop = asyncio.get_running_loop()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._open_health()
+        from firmware.uplink.outbox import Outbox
+
+        self.outbox = Outbox(self.state_dir / "outbox.sqlite", unit=self.config.unit.id)
+        self.worker = EngineWorker()
+        try:
+            self.engine = await asyncio.wrap_future(self.worker.submit(self._build_engine))
+        except Exception as exc:
+            log.critical("cannot build the pipeline and policy: %s", exc, exc_info=exc)
+            self.outbox.close()
+            return 1
+        self.supervisor = Supervisor(
+            self._task_trouble,
+            backoff_min_s=self.service.restart_backoff_min_s,
+            backoff_max_s=self.service.restart_backoff_max_s,
+        )
+        self.uplinks = UplinkRunner(self, self.supervisor)
+        self.uplinks.start()
+        self.supervisor.start("watchdog", self._watchdog_task)
+        self.supervisor.start("status", self._status_task)
+        self.supervisor.start("inputs", self._inputs_task)
+        self.reader = SensorReader(self._open_source, self._on_frame, self.liveness, read_timeout_s=self.read_timeout_s)
+        self.reader.start()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._loop.add_signal_handler(sig, self.request_stop, sig)
+        self._loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
+        log.info("parkvakt %s running: unit %s, state in %s", __version__, self.config.unit.id, self.state_dir)
+        try:
+            await self._stopping.wait()
+        finally:
+            await self._shutdown()
+        return 0
+
+    def request_stop(self, sig: signal.Signals | None = None) -> None:
+        if not self._stopping.is_set():
+            log.info("stopping (%s)", sig.name if sig else "requested")
+        self._stopping.set()
+
+    async def _shutdown(self) -> None:
+        started = time.monotonic()
+        self.notifier.stopping()
+        self.reader.stop()
+        self._outputs_safe()
+        budget = self.service.shutdown_timeout_s
+        await self.uplinks.stop(deadline=started + budget)
+        await self.supervisor.stop(timeout=max(0.1, started + budget - time.monotonic()))
+        self.worker.stop()
+        self.outbox.close()
+        if self._trace:
+            self._trace.close()
+        log.info("stopped in %.2f s", time.monotonic() - started)
+
+    def _outputs_safe(self) -> None:
+        """Every output to its safe state, called directly: the engine thread may be the one that hung."""
+        policy = self.engine.policy if self.engine else None
+        safe = getattr(policy, "safe", None)
+        if safe is None:
+            return
+        try:
+            safe()
+            log.info("outputs in their safe state")
+        except Exception:
+            log.exception("could not put the outputs in their safe state")
+
+    # ------------------------------------------------------------------ engine
+
+    def _build_engine(self) -> Engine:
+        return build_engine(self.config, pin_factory=self.pin_factory)
+
+    def armed(self) -> bool | None:
+        is_armed = getattr(self.engine.policy if self.engine else None, "is_armed", None)
+        return bool(is_armed(time.monotonic())) if is_armed else None
+
+    def _open_source(self) -> Any:
+        sensor = self.config.sensor
+        if self.source_override:
+            sensor = parse_source_override(self.source_override, sensor)
+        return open_source(sensor)
+
+    def _on_frame(self, frame: ThermalFrame, wall: float) -> None:
+        """Reader thread: queue one step; frames are perishable, so a busy engine skips, not stacks."""
+        if self._frame_queued:
+            self.frames_dropped += 1
+            return
+        self._frame_queued = True
+        self.worker.submit(lambda: self._step(frame, wall))
+
+    def _step(self, frame: ThermalFrame, wall: float) -> None:
+        """Engine thread."""
+        self._frame_queued = False
+        assert self.engine is not None
+        self.liveness.step_begins()
+        self.faults.maybe_hang(self.liveness.frames_done)
+        result = self.engine.step(frame)
+        done = time.monotonic()
+        self.liveness.step_ends()
+        self._loop.call_soon_threadsafe(self._on_result, result, frame, wall, done)
+        self._inject_inputs()
+
+    def _inject_inputs(self) -> None:
+        """Engine thread: tamper switch and PIR changes the policy queued, routed like pipeline events."""
+        assert self.engine is not None
+        drain = getattr(self.engine.policy, "drain_local_events", None)
+        if drain is None:
+            return
+        for event in drain():
+            result = self.engine.inject(event)
+            self._loop.call_soon_threadsafe(self._on_result, result, None, time.time(), time.monotonic())
+
+    async def _inputs_task(self) -> None:
+        """Inputs and timed policy steps keep working when no frame comes (a dead sensor)."""
+        self.faults.maybe_crash("inputs")
+        while True:
+            await asyncio.sleep(0.2)
+            if self.liveness.last_frame_done is None or time.monotonic() - self.liveness.last_frame_done > 0.5:
+                await asyncio.wrap_future(self.worker.submit(self._idle_tick))
+
+    def _idle_tick(self) -> None:
+        assert self.engine is not None
+        self._inject_inputs()
+        if self.engine.policy is not None:
+            actions = self.engine.policy.tick(time.monotonic())
+            if actions:
+                result = StepResult(actions=actions)
+                self._loop.call_soon_threadsafe(self._on_result, result, None, time.time(), time.monotonic())
+
+    async def call_engine(self, fn: Callable[[Engine], Any]) -> Any:
+        """Run ``fn(engine)`` in the engine thread (remote commands, reload)."""
+        assert self.engine is not None
+        engine = self.engine
+        return await asyncio.wrap_future(self.worker.submit(lambda: fn(engine)))
+
+    # ------------------------------------------------------------------ results
+
+    def _on_result(self, result: StepResult, frame: ThermalFrame | None, wall: float, done: float) -> None:
+        for event in result.events:
+            self.record_event(event, frame_wall=wall)
+        for action in result.actions:
+            self._record_action(action, frame, done)
+        if frame is not None and self.liveness.frames_done == 1:
+            log.info("first frame processed (%dx%d)", frame.shape[1], frame.shape[0])
+            self._health_mark("frame", True, f"frame {frame.seq} processed")
+        self._maybe_ready()
+
+    def record_event(self, event: Event, *, frame_wall: float | None = None) -> None:
+        sinks = self.sinks_for(event)
+        self.outbox.put(event, sinks=sinks)
+        self.events_recorded += 1
+        level = logging.WARNING if event.is_alarm or event.type == "trouble" else logging.INFO
+        log.log(
+            level,
+            "%s %s%s",
+            event.type,
+            event.phase,
+            f" in {event.zone}" if event.zone else "",
+            extra=event_fields(event),
+        )
+        if self._trace and frame_wall is not None:
+            self._trace.write(json.dumps({"kind": "event", "id": event.id, "frame_wall": frame_wall}) + "\n")
+
+    def _record_action(self, action: Action, frame: ThermalFrame | None, done: float) -> None:
+        self.outputs[action.output] = action.state
+        self.actions_taken += 1
+        log.info(
+            "output %s %s (%s)",
+            action.output,
+            action.state,
+            action.reason,
+            extra={"OUTPUT": action.output, "STATE": action.state},
+        )
+        if self._trace and frame is not None:
+            line = {
+                "kind": "action",
+                "output": action.output,
+                "state": action.state,
+                "frame_to_switch_s": done - frame.timestamp,
+            }
+            self._trace.write(json.dumps(line) + "\n")
+
+    def sinks_for(self, event: Event) -> tuple[str, ...]:
+        sinks: list[str] = []
+        if self.config.mqtt.enabled:
+            sinks.append("mqtt")
+        if getattr(self.config.alarm_centre, "enabled", False):
+            from firmware.uplink.dc09.routing import dc09_wants
+
+            if dc09_wants(event):
+                sinks.append("dc09")
+        # with no uplink configured the outbox still keeps the record for MQTT, so enabling it
+        # later delivers what happened meanwhile
+        return tuple(sinks) or ("mqtt",)
+
+    def trouble(self, component: str, reason: str, *, phase: str = "instant", incident: str | None = None) -> None:
+        event = Event(
+            type="trouble",
+            phase=phase,  # type: ignore[arg-type]
+            t=time.monotonic(),
+            incident=incident,
+            detail={"component": component, "reason": reason},
+        )
+        self.record_event(event)
+
+    def _task_trouble(self, task: str, reason: str, failing: bool) -> None:
+        self.trouble(f"task:{task}", reason)
+
+    # ------------------------------------------------------------------ systemd
+
+    def _maybe_ready(self) -> None:
+        if self.notifier.sent_ready:
+            return
+        frame_ok = self.liveness.frames_done > 0 or self._sensor_trouble is not None
+        if frame_ok and self.uplinks.running():
+            self.notifier.status(self.status_line())
+            self.notifier.ready()
+            log.info("ready")
+
+    async def _watchdog_task(self) -> None:
+        self.faults.maybe_crash("watchdog")
+        period = self.notifier.watchdog_period_s
+        interval = min(1.0, period / 3) if period else 1.0
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            lag = now - last - interval
+            last = now
+            verdict = self.liveness.verdict(now)
+            if verdict.healthy != self.verdict.healthy or verdict.sensor_dead != self.verdict.sensor_dead:
+                (log.info if verdict.healthy else log.critical)("liveness: %s", verdict.reason)
+            self.verdict = verdict
+            self._follow_sensor(verdict)
+            self._maybe_ready()
+            if lag > self.service.loop_lag_s:
+                log.warning("event loop lagged %.2f s; watchdog not petted this round", lag)
+                continue
+            if verdict.healthy:
+                self.notifier.watchdog()
+
+    def _follow_sensor(self, verdict: Verdict) -> None:
+        if verdict.sensor_dead and self._sensor_trouble is None:
+            self._sensor_trouble = uuid7()
+            health = self.reader.source.health() if self.reader.source is not None else None
+            detail = health.last_error if health and health.last_error else self.reader.last_error
+            reason = f"no frame for {self.service.sensor_dead_s:.0f} s" + (f" ({detail})" if detail else "")
+            self.trouble("sensor", reason, phase="start", incident=self._sensor_trouble)
+        elif not verdict.sensor_dead and self._sensor_trouble is not None and self.liveness.frames_done:
+            self.trouble("sensor", "frames flowing again", phase="end", incident=self._sensor_trouble)
+            self._sensor_trouble = None
+
+    def status_line(self) -> str:
+        armed = self.armed()
+        armed_text = "armed" if armed is True else "disarmed" if armed is False else "no policy"
+        sensor = "sensor DEAD" if self._sensor_trouble else "sensor ok"
+        on = sorted(k for k, v in self.outputs.items() if v not in ("off", "safe"))
+        parts = [
+            armed_text,
+            f"{self._fps:.1f} fps",
+            sensor,
+            f"outbox {self.outbox.depth()}",
+            self.uplinks.summary(),
+            "outputs " + (",".join(on) if on else "off"),
+        ]
+        if not self.verdict.healthy:
+            parts.append(self.verdict.reason)
+        return " · ".join(p for p in parts if p)
+
+    async def _status_task(self) -> None:
+        self.faults.maybe_crash("status")
+        last_frames, last_t = self.liveness.frames_done, time.monotonic()
+        while True:
+            await asyncio.sleep(self.service.status_interval_s)
+            now, frames = time.monotonic(), self.liveness.frames_done
+            self._fps = (frames - last_frames) / max(1e-6, now - last_t)
+            last_frames, last_t = frames, now
+            self.notifier.status(self.status_line())
+
+    def state_snapshot(self) -> dict[str, Any]:
+        """The retained ``state`` the uplink publishes."""
+        return {
+            "armed": self.armed(),
+            "outputs": dict(self.outputs),
+            "sensor": "dead" if self._sensor_trouble else "ok",
+        }
+
+    def telemetry_snapshot(self) -> dict[str, Any]:
+        source = self.reader.source if hasattr(self, "reader") else None
+        health = source.health() if source is not None else None
+        return {
+            "fps": round(self._fps, 2),
+            "frames": self.liveness.frames_done,
+            "frames_dropped": self.frames_dropped,
+            "sensor_frames_rejected": health.frames_rejected if health else None,
+            "sensor_reconnects": health.reconnects if health else None,
+            "sensor_errors": self.reader.errors if hasattr(self, "reader") else 0,
+            "outbox_depth": self.outbox.depth(),
+            "task_restarts": {name: r.restarts for name, r in self.supervisor.tasks.items()},
+            "watchdog": self.verdict.reason,
+        }
+
+    # ------------------------------------------------------------------ reload
+
+    async def reload(self) -> ReloadResult:
+        self.notifier.reloading()
+        result = reload_config(self.config_path, self.config)
+        if result.ok and result.changed:
+            await self._apply(result)
+        self.notifier.status(("reload rejected · " if not result.ok else "") + self.status_line())
+        self.notifier.ready()
+        return result
+
+    async def _apply(self, result: ReloadResult) -> None:
+        self.config = result.config
+        if {"detection", "deterrence", "unit"} & set(result.changed):
+
+            def rebuild(old: Engine) -> Engine:
+                close = getattr(old.policy, "close", None) or getattr(old.policy, "safe", None)
+                if close:
+                    close()
+                return self._build_engine()
+
+            self.engine = await self.call_engine(rebuild)
+        if "sensor" in result.changed:
+            self.read_timeout_s = max(0.5, 2.0 / float(self.config.sensor.rate_hz))
+            self.reader.read_timeout_s = self.read_timeout_s
+            self.reader.reopen()
+        if {"mqtt", "alarm_centre"} & set(result.changed):
+            await self.uplinks.restart()
+
+    # ------------------------------------------------------------------ health file (update agent)
+
+    def _open_health(self) -> None:
+        try:
+            from firmware.update.health import HealthWriter
+
+            self._health = HealthWriter(self.state_dir, __version__)
+        except Exception as exc:  # the update agent is optional on a bench
+            log.debug("no health file: %s", exc)
+
+    def _health_mark(self, check: str, ok: bool, detail: str) -> None:
+        if self._health is not None:
+            with contextlib.suppress(Exception):
+                self._health.mark(check, ok, detail)
+
+
+CommandHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
