@@ -291,7 +291,7 @@ class DeterrencePolicy:
             self._tripped.add(name)
             self.stats.guard_trips += 1
             limit = self.config.max_on_s.get(name, 0.0)
-            self._pending.append(self._action(name, OFF, deadline, f"max on-time {limit:.0f} s reached"))
+            self._pending.append(self._action(name, OFF, deadline, f"max on-time {limit:g} s reached"))
 
     def _action(self, output: str, state: str, t: float, reason: str) -> Action:
         self.stats.actions += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import MIDNIGHT, T0, Rig, assert_pin, fire, person, unit_config
+from policy_rig import MIDNIGHT, T0, Rig, assert_pin, fire, person, unit_config
 
 from firmware.events import Event
 
