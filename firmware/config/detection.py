@@ -31,8 +31,31 @@ class ZoneSection(Section):
 
 
 class DetectionSection(Section):
+    """How the pipeline turns frames into incidents (``firmware/pipeline``).
+
+    Sizes are fractions of the frame so one config works at every sensor resolution.
+    """
+
     fire_confirm_s: float = Field(default=4.0, ge=0.5, le=60.0)
+    person_confirm_s: float = Field(default=1.0, ge=0.0, le=60.0)
+    vehicle_confirm_s: float = Field(default=1.5, ge=0.0, le=60.0)
+    motion_confirm_s: float = Field(default=1.0, ge=0.0, le=60.0)
     model: str | None = None  # path to a .tflite; None = the bundled model
+    use_model: bool = True
+    # foreground: a pixel differs from its background by more than max(threshold, k·σ)
+    threshold_c: float = Field(default=1.2, gt=0.0, le=50.0)
+    threshold_gray: float = Field(default=18.0, gt=0.0, le=255.0)
+    noise_k: float = Field(default=4.0, ge=1.0, le=20.0)
+    background_tau_s: float = Field(default=60.0, ge=1.0, le=3600.0)
+    # a track keeps its identity through gaps this long; an incident ends when its track is gone
+    track_gap_s: float = Field(default=2.0, ge=0.0, le=60.0)
+    # height of a standing person as a fraction of the frame height, at the top and bottom rows
+    person_height_top: float = Field(default=0.12, gt=0.0, le=1.0)
+    person_height_bottom: float = Field(default=0.28, gt=0.0, le=1.0)
+    # share of the watched pixels that must change at once to count as covering or moving the sensor
+    tamper_fraction: float = Field(default=0.6, gt=0.1, le=1.0)
+    tamper_confirm_s: float = Field(default=2.0, ge=0.0, le=60.0)
+    tamper_relearn_s: float = Field(default=60.0, ge=5.0, le=3600.0)
     zones: list[ZoneSection] = []
 
     @field_validator("zones")

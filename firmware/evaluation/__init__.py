@@ -1,0 +1,1 @@
+"""Measuring the detection pipeline against labelled recordings (``parkvakt eval``)."""

@@ -1,0 +1,320 @@
+"""The detection pipeline: thermal (or gray) frames → incident events.
+
+Per frame: validate → background compare (after drift) → tamper check → blobs → tracker →
+classification (physics × model) and fire evidence → incident rules → background learning
+everywhere except under live tracks. ``build_pipeline(config)`` is what the daemon, ``replay``
+and ``eval`` run.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from firmware.config.detection import DetectionSection
+from firmware.events import Event, EventType, uuid7
+from firmware.pipeline.background import Background
+from firmware.pipeline.blobs import find_blobs
+from firmware.pipeline.classify import LABELS, PersonScale, combine, physics_likelihoods
+from firmware.pipeline.fire import fire_evidence
+from firmware.pipeline.incidents import IncidentBook, normalised_bbox
+from firmware.pipeline.tracker import Track, Tracker
+from firmware.pipeline.zones import ZoneMap
+from hw.frame import ThermalFrame
+
+if TYPE_CHECKING:
+    from firmware.config import UnitConfig
+    from firmware.pipeline.model import Classifier
+
+log = logging.getLogger(__name__)
+
+MODEL_FIRST_HITS = 3  # run the model once a new track has been seen this many times
+MODEL_EVERY_S = 1.0  # then at most this often while it is unconfirmed
+MODEL_EVERY_CONFIRMED_S = 5.0
+ABSORB_STILL_S = 120.0  # a still vehicle or unclassified object becomes scenery
+ABSORB_PERSON_S = 1800.0  # a person is never swallowed before half an hour of standing still
+MAX_BAD_PIXEL_SHARE = 0.25
+HOT_DELTA_C = 15.0
+
+
+@dataclass(slots=True)
+class PipelineStats:
+    """Counters for telemetry: they only grow."""
+
+    frames: int = 0
+    frames_rejected: int = 0
+    bad_pixels: int = 0
+    model_runs: int = 0
+    model_errors: int = 0
+    errors_by_reason: dict[str, int] = field(default_factory=dict)
+
+    def reject(self, reason: str) -> None:
+        self.frames_rejected += 1
+        self.errors_by_reason[reason] = self.errors_by_reason.get(reason, 0) + 1
+
+
+class DetectionPipeline:
+    def __init__(
+        self,
+        config: DetectionSection,
+        classifier: Classifier | None = None,
+        *,
+        model_problem: str | None = None,
+    ) -> None:
+        self.config = config
+        self.classifier = classifier
+        self.model_problem = model_problem
+        self.stats = PipelineStats()
+        self.zones = ZoneMap(config.zones)
+        self.scale = PersonScale(config.person_height_top, config.person_height_bottom)
+        self.tracker = Tracker(gap_s=config.track_gap_s)
+        self.book = IncidentBook(config, zones_configured=self.zones.has_zones)
+        self._backgrounds: dict[str, Background] = {}
+        self._kind: str | None = None
+        self._shape: tuple[int, int] | None = None
+        self._frozen = np.zeros((1, 1), dtype=bool)
+        self._tamper_since: float | None = None
+        self._open: dict[str, tuple[EventType, str, float]] = {}  # tamper / trouble incidents
+        self._announced_model = False
+
+    # -- the Pipeline protocol -------------------------------------------------------------
+
+    def process(self, frame: ThermalFrame) -> list[Event]:
+        t = frame.timestamp
+        events: list[Event] = []
+        if not self._announced_model:
+            self._announced_model = True
+            if self.model_problem is not None:
+                events.append(self._open_global("model", "trouble", t, {"reason": self.model_problem}))
+        self.stats.frames += 1
+        pixels = self._validated(frame, events)
+        if pixels is None:
+            return events
+        if frame.kind != self._kind or pixels.shape != self._shape:
+            events.extend(self._restart(frame.kind, pixels.shape, t))
+        bg = self._background(frame.kind)
+        frame = ThermalFrame(pixels, t, frame.seq, frame.ambient, frame.kind) if pixels is not frame.pixels else frame
+        zmap = self.zones.for_shape(pixels.shape)
+        residual, fg, _ = bg.compare(frame, zmap.watched)
+        if not bg.warm:
+            bg.learn(t, None)
+            return events
+        if self._tampered(fg, zmap.watched, pixels, t, events):
+            return events
+        thermal = frame.kind == "thermal"
+        blobs = find_blobs(fg, residual, pixels, min_area=1, hot_delta=HOT_DELTA_C)
+        live, dropped = self.tracker.update(blobs, t)
+        for tr in dropped:
+            events.extend(self.book.close(tr.id, t, normalised_bbox(tr, pixels.shape)))
+        if thermal:
+            events.extend(self._run_model(live, pixels, bg, t))
+        for tr in live:
+            if tr.seen_now:
+                events.extend(self._judge(tr, t, pixels.shape, thermal))
+        for tr in self._to_absorb(live, t):
+            bg.absorb(pixels, tr.box)
+            self.tracker.drop(tr.id)
+            events.extend(self.book.close(tr.id, t, normalised_bbox(tr, pixels.shape)))
+        bg.learn(t, self._frozen_mask(self._objects(), pixels.shape))
+        return events
+
+    def finish(self, t: float) -> list[Event]:
+        events = self.book.close_all(t)
+        self.tracker.clear()
+        for key in list(self._open):
+            events.append(self._close_global(key, t))
+        return events
+
+    # -- stages ------------------------------------------------------------------------------
+
+    def _validated(self, frame: ThermalFrame, events: list[Event]) -> np.ndarray | None:
+        """The frame's pixels fit to use (bad elements patched), or None for a frame to skip."""
+        pixels = frame.pixels
+        t = frame.timestamp
+        reason = None
+        if not isinstance(pixels, np.ndarray) or pixels.ndim != 2 or min(pixels.shape) < 2:
+            reason = "bad-shape"
+        elif not (math.isfinite(t)):
+            reason = "bad-timestamp"
+        if reason is None:
+            pixels = np.asarray(pixels, dtype=np.float32)
+            finite = np.isfinite(pixels)
+            if frame.kind == "thermal":
+                finite &= (pixels > -60.0) & (pixels < 1200.0)
+            bad = pixels.size - int(np.count_nonzero(finite))
+            if bad > MAX_BAD_PIXEL_SHARE * pixels.size:
+                reason = "too-many-bad-pixels"
+            elif bad:
+                self.stats.bad_pixels += bad
+                bg = self._backgrounds.get(frame.kind)
+                fill = bg.mean if bg is not None and bg.mean is not None and bg.mean.shape == pixels.shape else None
+                pixels = np.where(finite, pixels, fill if fill is not None else np.median(pixels[finite]))
+                pixels = pixels.astype(np.float32, copy=False)
+        if reason is not None:
+            self.stats.reject(reason)
+            if "sensor" not in self._open:
+                log.warning("sensor frame rejected: %s", reason)
+                events.append(self._open_global("sensor", "trouble", t, {"reason": reason}))
+            return None
+        if "sensor" in self._open:
+            events.append(self._close_global("sensor", t))
+        return pixels
+
+    def _restart(self, kind: str, shape: tuple[int, int], t: float) -> list[Event]:
+        """A new sensor or resolution: relearn the scene and end what the old view was tracking."""
+        events = self.book.close_all(t) if self._shape is not None else []
+        self.tracker.clear()
+        self._kind, self._shape = kind, shape
+        self._frozen = np.zeros(shape, dtype=bool)
+        self._backgrounds.pop(kind, None)
+        return events
+
+    def _background(self, kind: str) -> Background:
+        bg = self._backgrounds.get(kind)
+        if bg is None:
+            c = self.config
+            threshold = c.threshold_c if kind == "thermal" else c.threshold_gray
+            bg = Background(threshold=threshold, noise_k=c.noise_k, tau_s=c.background_tau_s)
+            self._backgrounds[kind] = bg
+        return bg
+
+    def _tampered(self, fg: np.ndarray, watched: np.ndarray, pixels: np.ndarray, t: float, events: list[Event]) -> bool:
+        """Most watched pixels changed at once: the view is covered or moved. True = skip the frame."""
+        share = np.count_nonzero(fg) / max(1, int(np.count_nonzero(watched)))
+        bg = self._backgrounds[self._kind or "thermal"]
+        if share < self.config.tamper_fraction:
+            self._tamper_since = None
+            if "tamper" in self._open:
+                events.append(self._close_global("tamper", t))
+            return False
+        if self._tamper_since is None:
+            self._tamper_since = t
+        held = t - self._tamper_since
+        if held >= self.config.tamper_confirm_s and "tamper" not in self._open:
+            events.append(self._open_global("tamper", "tamper", t, {"changed_share": round(share, 3)}))
+        bg.hold(t)
+        if held >= self.config.tamper_relearn_s:
+            # the new view has lasted: learn it, so detection works again from here on
+            bg.reset(pixels, t)
+            self._tamper_since = None
+            events.extend(self.book.close_all(t))
+            self.tracker.clear()
+            if "tamper" in self._open:
+                events.append(self._close_global("tamper", t))
+        return True
+
+    def _run_model(self, live: list[Track], pixels: np.ndarray, bg: Background, t: float) -> list[Event]:
+        if self.classifier is None or bg.mean is None:
+            return []
+        due: list[Track] = []
+        for tr in live:
+            if not tr.seen_now or tr.hits < MODEL_FIRST_HITS:
+                continue
+            st = self.book.state(tr)
+            every = MODEL_EVERY_CONFIRMED_S if st.open else MODEL_EVERY_S
+            if t - st.model_t >= every:
+                due.append(tr)
+        if not due:
+            return []
+        from firmware.pipeline.patch import extract_patches
+
+        boxes = [(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in (tr.box for tr in due)]
+        try:
+            probs = self.classifier.predict(extract_patches(pixels, bg.mean, boxes))
+        except Exception as exc:  # a model that fails at run time must not stop detection
+            self.stats.model_errors += 1
+            log.error("model failed, continuing on rules only: %s", exc)
+            self.classifier = None
+            if "model" in self._open:
+                return []
+            return [self._open_global("model", "trouble", t, {"reason": f"model failed at run time: {exc}"})]
+        self.stats.model_runs += 1
+        for tr, p in zip(due, probs, strict=True):
+            st = self.book.state(tr)
+            st.model = p if st.model is None else 0.5 * (st.model + p)
+            st.model_t = t
+        return []
+
+    def _judge(self, tr: Track, t: float, shape: tuple[int, int], thermal: bool) -> list[Event]:
+        st = self.book.state(tr)
+        phys = physics_likelihoods(tr, self.scale, shape[0], thermal)
+        self.book.observe(tr, combine(phys, st.model if thermal else None), t)
+        if thermal:
+            model_fire = float(st.model[LABELS.index("fire")]) if st.model is not None else None
+            st.fire = fire_evidence(tr, t, self.config.fire_confirm_s, model_fire)
+        zone = self.zones.zone_at(tr.cx, tr.box[3] - 0.5)
+        return self.book.decide(tr, zone, t, shape, thermal=thermal)
+
+    def _to_absorb(self, live: list[Track], t: float) -> list[Track]:
+        out = []
+        for tr in live:
+            st = self.book.states.get(tr.id)
+            if st is not None and "fire" in st.incidents:
+                continue
+            label = st.label if st is not None else "other"
+            limit = ABSORB_PERSON_S if label in ("person", "fire") else ABSORB_STILL_S
+            if tr.still_for(t) >= limit:
+                out.append(tr)
+        return out
+
+    def _objects(self) -> list[Track]:
+        """Tracks that are something (classified, or with an open incident): their pixels stay
+        out of the background. Unclassified blobs are learnt, so noise and ghosts fade away."""
+        out = []
+        for tr in self.tracker.tracks.values():
+            st = self.book.states.get(tr.id)
+            if st is not None and (st.open or st.label != "other"):
+                out.append(tr)
+        return out
+
+    def _frozen_mask(self, tracks: list[Track], shape: tuple[int, int]) -> np.ndarray:
+        frozen = self._frozen
+        frozen.fill(False)
+        h, w = shape
+        for tr in tracks:
+            x0, y0, x1, y1 = tr.box
+            frozen[max(0, y0 - 1) : min(h, y1 + 1), max(0, x0 - 1) : min(w, x1 + 1)] = True
+        return frozen
+
+    # -- tamper and trouble incidents ----------------------------------------------------------
+
+    def _open_global(self, key: str, type_: EventType, t: float, detail: dict[str, object]) -> Event:
+        incident = uuid7()
+        self._open[key] = (type_, incident, t)
+        return Event(type_, "start", t, incident=incident, detail={"source": key, **detail})
+
+    def _close_global(self, key: str, t: float) -> Event:
+        type_, incident, start = self._open.pop(key)
+        return Event(type_, "end", t, incident=incident, detail={"source": key, "duration_s": round(t - start, 3)})
+
+
+def load_model_for(config: DetectionSection) -> tuple[Classifier | None, str | None]:
+    """The classifier config asks for, or (None, why not) when it cannot be used."""
+    if not config.use_model:
+        return None, None
+    try:
+        from pathlib import Path
+
+        from firmware.pipeline.model import ModelError, load_classifier
+    except ImportError as exc:
+        return None, f"classifier code unavailable: {exc}"
+    try:
+        return load_classifier(Path(config.model) if config.model else None), None
+    except ModelError as exc:
+        log.error("%s", exc)
+        return None, str(exc)
+    except Exception as exc:  # anything else about a broken model file: still run on rules
+        log.error("model could not be loaded: %s", exc)
+        return None, f"model could not be loaded: {exc}"
+
+
+def build_pipeline(config: UnitConfig) -> DetectionPipeline:
+    classifier, problem = load_model_for(config.detection)
+    return DetectionPipeline(config.detection, classifier, model_problem=problem)
+
+
+__all__ = ["DetectionPipeline", "build_pipeline", "load_model_for"]

@@ -1,0 +1,83 @@
+"""Person / vehicle / fire / other for one track, from its physics and the model.
+
+Physics gives each class a likelihood from what the track has looked like so far: its size
+against the size a person would have at that row (perspective: far rows are small), its
+temperature against the background, its speed in person-heights per second and its shape.
+The model's probabilities are multiplied in (a product of experts) when a model is loaded; a
+floor keeps one confident expert from silencing the other completely. Fire is scored by
+:mod:`firmware.pipeline.fire`; here the fire likelihood only keeps a blazing object from being
+called a person or a car.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import numpy as np
+
+from firmware.pipeline.tracker import Track
+
+LABELS: tuple[str, ...] = ("person", "vehicle", "fire", "other")
+MODEL_FLOOR = 0.05
+PERSON_ASPECT = 0.4  # width / height of a standing person in the image
+
+
+def _gauss(x: float, mu: float, sigma: float) -> float:
+    return math.exp(-0.5 * ((x - mu) / sigma) ** 2)
+
+
+class PersonScale:
+    """Expected standing-person height in pixels at a given image row (linear in the row)."""
+
+    def __init__(self, top_frac: float, bottom_frac: float) -> None:
+        self.top_frac = top_frac
+        self.bottom_frac = bottom_frac
+
+    def height_px(self, foot_row: float, frame_height: int) -> float:
+        r = min(1.0, max(0.0, foot_row / frame_height))
+        return max(1.0, (self.top_frac + (self.bottom_frac - self.top_frac) * r) * frame_height)
+
+
+def physics_likelihoods(track: Track, scale: PersonScale, frame_height: int, thermal: bool) -> np.ndarray:
+    """Unnormalised likelihoods over :data:`LABELS` from the track's recent history."""
+    recent = list(track.history)[-16:]
+    area = statistics.median(s.area for s in recent)
+    height = statistics.median(s.height for s in recent)
+    width = statistics.median(s.width for s in recent)
+    excess = statistics.median(s.mean_excess for s in recent)
+    peak_value = max(s.peak_value for s in recent)
+    peak_excess = max(s.peak_excess for s in recent)
+    foot = track.box[3]
+    exp_h = scale.height_px(foot, frame_height)
+    exp_area = max(1.0, exp_h * exp_h * PERSON_ASPECT)
+    log_area = math.log(max(area, 0.5) / exp_area)
+    log_h = math.log(max(height, 0.5) / exp_h)
+    log_w = math.log(max(width, 0.5) / (exp_h * PERSON_ASPECT))
+    speed = math.hypot(track.vx, track.vy) / exp_h
+
+    person = _gauss(log_area, 0.0, 0.8) * _gauss(log_h, 0.0, 0.6) * _gauss(max(0.0, log_w), 0.0, 0.7)
+    person *= 1.0 if speed < 2.5 else math.exp(-(speed - 2.5))
+    vehicle = _gauss(log_area, math.log(8.0), 0.8) * _gauss(log_w, math.log(5.0), 0.8)
+    other = 0.08 + 0.5 * _gauss(log_area, math.log(0.1), 0.8)
+    fire = 0.02
+    if thermal:
+        if peak_value > 45.0 or peak_excess > 25.0:
+            person *= 0.1
+            fire = 0.5
+        if excess < 1.0:
+            person *= 0.5
+    else:
+        fire = 0.0
+    return np.array([person, vehicle, fire, other], dtype=np.float64)
+
+
+def combine(physics: np.ndarray, model: np.ndarray | None) -> np.ndarray:
+    """Probabilities over :data:`LABELS`: physics × model (when present), normalised."""
+    p = physics.copy()
+    if model is not None:
+        p *= np.asarray(model, dtype=np.float64) + MODEL_FLOOR
+    total = float(p.sum())
+    if total <= 0.0:
+        return np.array([0.0, 0.0, 0.0, 1.0])
+    return p / total

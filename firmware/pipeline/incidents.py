@@ -1,0 +1,183 @@
+"""Tracks → incidents: one ``start`` event when confirmed, one ``end`` event when over.
+
+Rules, per track:
+
+* **person / vehicle**: the smoothed class probability has been highest for that class for
+  ``person_confirm_s`` / ``vehicle_confirm_s``. With zones configured, only tracks whose feet
+  are in an armed zone count, and a person must have stayed in that zone for its ``loiter_s``.
+* **motion**: a track of gray (picamera2) frames, or a thermal track that stays unclassified
+  ("other"), that lasted ``motion_confirm_s`` and moved. A motion incident becomes a person or
+  vehicle incident when the track is later classified.
+* **fire**: :class:`~firmware.pipeline.fire.FireEvidence` says fire. Fire ignores zones and
+  arming (masks still apply) and is kept as its own incident beside a vehicle incident.
+
+Every incident ends at the frame its track is dropped (gone longer than ``track_gap_s``, or
+absorbed into the background), or when the pipeline finishes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from firmware.config.detection import DetectionSection
+from firmware.events import Event, EventType, uuid7
+from firmware.pipeline.classify import LABELS
+from firmware.pipeline.fire import FireEvidence
+from firmware.pipeline.tracker import Track
+from firmware.pipeline.zones import Zone
+
+BBox = tuple[float, float, float, float]
+PROB_SMOOTH_S = 0.5
+MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pixels are not
+
+
+@dataclass(slots=True)
+class Incident:
+    type: EventType
+    id: str
+    start_t: float
+    zone: str | None
+
+
+@dataclass(slots=True)
+class TrackState:
+    probs: np.ndarray = field(default_factory=lambda: np.full(4, 0.25))
+    model: np.ndarray | None = None
+    model_t: float = -math.inf
+    label: str = "other"
+    label_since: float = 0.0
+    last_t: float | None = None
+    zone: str | None = None
+    zone_since: float = 0.0
+    incidents: dict[str, Incident] = field(default_factory=dict)  # "object" and "fire" slots
+    fire: FireEvidence | None = None
+
+    @property
+    def open(self) -> bool:
+        return bool(self.incidents)
+
+
+def normalised_bbox(track: Track, shape: tuple[int, int]) -> BBox:
+    h, w = shape
+    x0, y0, x1, y1 = track.box
+    return (round(x0 / w, 4), round(y0 / h, 4), round((x1 - x0) / w, 4), round((y1 - y0) / h, 4))
+
+
+class IncidentBook:
+    def __init__(self, config: DetectionSection, *, zones_configured: bool) -> None:
+        self.config = config
+        self.zones_configured = zones_configured
+        self.states: dict[int, TrackState] = {}
+
+    def state(self, track: Track) -> TrackState:
+        st = self.states.get(track.id)
+        if st is None:
+            st = self.states[track.id] = TrackState(label_since=track.first_t, zone_since=track.first_t)
+        return st
+
+    def observe(self, track: Track, probs: np.ndarray, t: float) -> TrackState:
+        """Fold this frame's class probabilities into the track's smoothed ones."""
+        st = self.state(track)
+        dt = t - st.last_t if st.last_t is not None else PROB_SMOOTH_S
+        a = 1.0 - math.exp(-max(dt, 0.0) / PROB_SMOOTH_S)
+        st.probs += a * (probs - st.probs)
+        st.last_t = t
+        label = LABELS[int(np.argmax(st.probs))]
+        if label != st.label:
+            st.label, st.label_since = label, t
+        return st
+
+    def decide(
+        self,
+        track: Track,
+        zone: Zone | None,
+        t: float,
+        shape: tuple[int, int],
+        *,
+        thermal: bool,
+    ) -> list[Event]:
+        st = self.state(track)
+        zone_name = zone.name if zone is not None else None
+        if zone_name != st.zone:
+            st.zone, st.zone_since = zone_name, t
+        events: list[Event] = []
+        bbox = normalised_bbox(track, shape)
+        if st.fire is not None and st.fire.is_fire and "fire" not in st.incidents:
+            events.append(self._start(st, "fire", "fire", t, st.fire.score, None, bbox, st.fire.as_detail()))
+        watched = zone is not None and zone.armed if self.zones_configured else True
+        if not watched:
+            return events
+        wanted = self._object_type(track, st, zone, t, thermal)
+        current = st.incidents.get("object")
+        if wanted is None or (current is not None and (current.type == wanted or wanted == "motion")):
+            return events
+        if current is not None:  # motion that turned out to be a person or vehicle
+            events.append(self._end(st, "object", t, bbox))
+        conf = float(st.probs[LABELS.index(wanted)]) if wanted != "motion" else 1.0 - float(st.probs.max()) + 0.25
+        events.append(self._start(st, "object", wanted, t, conf, zone_name, bbox, {"track": track.id}))
+        return events
+
+    def _object_type(
+        self, track: Track, st: TrackState, zone: Zone | None, t: float, thermal: bool
+    ) -> EventType | None:
+        cfg = self.config
+        held = t - st.label_since
+        if track.seen_share < MIN_SEEN_SHARE:
+            return None
+        if not thermal:
+            moved = track.travelled >= 1.0
+            return "motion" if track.age >= cfg.motion_confirm_s and moved and track.hits >= 3 else None
+        if st.label == "person" and held >= cfg.person_confirm_s and track.hits >= 3:
+            loiter = zone.loiter_s if zone is not None else 0.0
+            if t - st.zone_since >= loiter:
+                return "person"
+            return None
+        if st.label == "vehicle" and held >= cfg.vehicle_confirm_s and track.hits >= 3:
+            return "vehicle"
+        moved = track.travelled >= max(2.0, 0.5 * track.size())
+        if st.label == "other" and track.age >= cfg.motion_confirm_s and track.hits >= 4 and moved:
+            return "motion"
+        return None
+
+    def close(self, track_id: int, t: float, bbox: BBox | None) -> list[Event]:
+        st = self.states.pop(track_id, None)
+        if st is None:
+            return []
+        return [self._end(st, slot, t, bbox) for slot in list(st.incidents)]
+
+    def close_all(self, t: float) -> list[Event]:
+        events: list[Event] = []
+        for track_id in list(self.states):
+            events.extend(self.close(track_id, t, None))
+        return events
+
+    def _start(
+        self,
+        st: TrackState,
+        slot: str,
+        type_: EventType,
+        t: float,
+        confidence: float,
+        zone: str | None,
+        bbox: BBox,
+        detail: dict[str, object],
+    ) -> Event:
+        inc = Incident(type_, uuid7(), t, zone)
+        st.incidents[slot] = inc
+        conf = round(min(1.0, max(0.0, confidence)), 3)
+        return Event(type_, "start", t, confidence=conf, zone=zone, bbox=bbox, incident=inc.id, detail=detail)
+
+    def _end(self, st: TrackState, slot: str, t: float, bbox: BBox | None) -> Event:
+        inc = st.incidents.pop(slot)
+        return Event(
+            inc.type,
+            "end",
+            t,
+            zone=inc.zone,
+            bbox=bbox,
+            incident=inc.id,
+            detail={"duration_s": round(t - inc.start_t, 3)},
+        )

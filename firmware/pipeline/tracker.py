@@ -1,0 +1,194 @@
+"""Blobs → tracks: the same object keeps the same track across frames and short gaps.
+
+Association is greedy nearest-neighbour on the predicted centroid (constant velocity), gated by
+the object's size. Leftover blobs whose centre falls inside a matched track's box are fragments
+of that object (a person split by a cold jacket) and are merged into it. A track that is not seen
+is coasted on its velocity and dropped after ``gap_s``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+from firmware.pipeline.blobs import Blob
+
+HISTORY_S = 12.0
+
+
+@dataclass(slots=True)
+class Sample:
+    t: float
+    area: int
+    hot_area: int
+    mean_excess: float
+    peak_excess: float
+    peak_value: float
+    cx: float
+    cy: float
+    height: int
+    width: int
+
+
+@dataclass(slots=True)
+class Track:
+    id: int
+    box: tuple[int, int, int, int]
+    cx: float
+    cy: float
+    first_t: float
+    last_t: float
+    vx: float = 0.0
+    vy: float = 0.0
+    hits: int = 1
+    frames: int = 1  # frames since the track was created, seen or not
+    history: deque[Sample] = field(default_factory=deque)
+    anchor: tuple[float, float] = (0.0, 0.0)  # where it was when it last started to stand still
+    still_since: float = 0.0
+    travelled: float = 0.0  # largest distance from where the track started, px
+    origin: tuple[float, float] = (0.0, 0.0)
+    seen_now: bool = True
+
+    @property
+    def age(self) -> float:
+        return self.last_t - self.first_t
+
+    def size(self) -> float:
+        x0, y0, x1, y1 = self.box
+        return float(max(x1 - x0, y1 - y0))
+
+    @property
+    def seen_share(self) -> float:
+        return self.hits / self.frames
+
+    def still_for(self, t: float) -> float:
+        return t - self.still_since
+
+
+def _sample(blob: Blob, t: float) -> Sample:
+    return Sample(
+        t=t,
+        area=blob.area,
+        hot_area=blob.hot_area,
+        mean_excess=blob.mean_excess,
+        peak_excess=blob.peak_excess,
+        peak_value=blob.peak_value,
+        cx=blob.cx,
+        cy=blob.cy,
+        height=blob.height,
+        width=blob.width,
+    )
+
+
+def merge_blobs(blobs: list[Blob]) -> Blob:
+    """One blob covering several fragments of the same object."""
+    if len(blobs) == 1:
+        return blobs[0]
+    area = sum(b.area for b in blobs)
+    weight = sum(b.mean_excess * b.area for b in blobs) or 1e-6
+    peak = max(blobs, key=lambda b: abs(b.peak_excess))
+    return Blob(
+        x0=min(b.x0 for b in blobs),
+        y0=min(b.y0 for b in blobs),
+        x1=max(b.x1 for b in blobs),
+        y1=max(b.y1 for b in blobs),
+        area=area,
+        cx=sum(b.cx * b.mean_excess * b.area for b in blobs) / weight,
+        cy=sum(b.cy * b.mean_excess * b.area for b in blobs) / weight,
+        mean_excess=weight / area,
+        peak_excess=peak.peak_excess,
+        peak_value=peak.peak_value,
+        hot_area=sum(b.hot_area for b in blobs),
+    )
+
+
+class Tracker:
+    def __init__(self, *, gap_s: float = 2.0, min_gate_px: float = 2.5, still_px: float = 1.0) -> None:
+        self.gap_s = gap_s
+        self.min_gate_px = min_gate_px
+        self.still_px = still_px
+        self.tracks: dict[int, Track] = {}
+        self._next_id = 1
+
+    def update(self, blobs: list[Blob], t: float) -> tuple[list[Track], list[Track]]:
+        """Associate this frame's blobs; returns (live tracks, tracks dropped this frame)."""
+        tracks = list(self.tracks.values())
+        pairs: list[tuple[float, int, int]] = []
+        for ti, tr in enumerate(tracks):
+            dt = t - tr.last_t
+            px, py = tr.cx + tr.vx * dt, tr.cy + tr.vy * dt
+            gate = max(self.min_gate_px, 0.75 * tr.size()) + math.hypot(tr.vx, tr.vy) * min(dt, 1.0) * 0.5
+            for bi, b in enumerate(blobs):
+                d = math.hypot(b.cx - px, b.cy - py)
+                if d <= gate + 0.5 * max(b.width, b.height):
+                    pairs.append((d, ti, bi))
+        pairs.sort()
+        assigned: dict[int, list[Blob]] = {}
+        used: set[int] = set()
+        for _, ti, bi in pairs:
+            if ti in assigned or bi in used:
+                continue
+            assigned[ti] = [blobs[bi]]
+            used.add(bi)
+        for bi, b in enumerate(blobs):
+            if bi in used:
+                continue
+            for ti, parts in assigned.items():
+                x0, y0, x1, y1 = tracks[ti].box
+                if x0 - 1 <= b.cx <= x1 + 1 and y0 - 1 <= b.cy <= y1 + 1:
+                    parts.append(b)
+                    used.add(bi)
+                    break
+        for ti, tr in enumerate(tracks):
+            tr.frames += 1
+            tr.seen_now = ti in assigned
+            if tr.seen_now:
+                self._observe(tr, merge_blobs(assigned[ti]), t)
+        for bi, b in enumerate(blobs):
+            if bi not in used:
+                self._create(b, t)
+        dropped = [tr for tr in self.tracks.values() if t - tr.last_t > self.gap_s]
+        for tr in dropped:
+            del self.tracks[tr.id]
+        return list(self.tracks.values()), dropped
+
+    def drop(self, track_id: int) -> Track | None:
+        return self.tracks.pop(track_id, None)
+
+    def clear(self) -> list[Track]:
+        gone = list(self.tracks.values())
+        self.tracks.clear()
+        return gone
+
+    def _create(self, b: Blob, t: float) -> None:
+        tr = Track(
+            id=self._next_id,
+            box=b.box,
+            cx=b.cx,
+            cy=b.cy,
+            first_t=t,
+            last_t=t,
+            anchor=(b.cx, b.cy),
+            still_since=t,
+            origin=(b.cx, b.cy),
+        )
+        tr.history.append(_sample(b, t))
+        self.tracks[tr.id] = tr
+        self._next_id += 1
+
+    def _observe(self, tr: Track, b: Blob, t: float) -> None:
+        dt = t - tr.last_t
+        if dt > 0:
+            a = min(1.0, dt / 0.5)  # velocity smoothed over about half a second
+            tr.vx += a * ((b.cx - tr.cx) / dt - tr.vx)
+            tr.vy += a * ((b.cy - tr.cy) / dt - tr.vy)
+        tr.cx, tr.cy, tr.box, tr.last_t = b.cx, b.cy, b.box, t
+        tr.hits += 1
+        tr.travelled = max(tr.travelled, math.hypot(b.cx - tr.origin[0], b.cy - tr.origin[1]))
+        if math.hypot(b.cx - tr.anchor[0], b.cy - tr.anchor[1]) > max(self.still_px, 0.25 * tr.size()):
+            tr.anchor = (b.cx, b.cy)
+            tr.still_since = t
+        tr.history.append(_sample(b, t))
+        while tr.history and tr.history[0].t < t - HISTORY_S:
+            tr.history.popleft()

@@ -1,0 +1,172 @@
+"""Behaviour of the pipeline's stages on hand-built scenes: what a user of the unit would notice."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from firmware.pipeline.blobs import find_blobs, label_runs
+from firmware.pipeline.zones import rasterise
+from tests.pipeline.scenes import frames, person, pipeline, run, starts
+
+
+def test_blobs_are_8_connected_components_with_their_statistics() -> None:
+    fg = np.zeros((6, 8), dtype=bool)
+    fg[1, 1:3] = True
+    fg[2, 3] = True  # touches the run above diagonally: same object
+    fg[4:6, 6:8] = True  # a separate object
+    residual = np.where(fg, 5.0, 0.0).astype(np.float32)
+    residual[4, 6] = 20.0
+    blobs = sorted(find_blobs(fg, residual, residual + 10.0, hot_delta=15.0), key=lambda b: b.x0)
+    assert [(b.box, b.area) for b in blobs] == [((1, 1, 4, 3), 3), ((6, 4, 8, 6), 4)]
+    assert blobs[1].peak_excess == 20.0 and blobs[1].peak_value == 30.0 and blobs[1].hot_area == 1
+    _, _, _, roots = label_runs(np.zeros((3, 3), dtype=bool))
+    assert roots == []
+
+
+def test_polygon_rasterises_by_pixel_centres() -> None:
+    mask = rasterise([(0.0, 0.0), (0.5, 0.0), (0.5, 1.0), (0.0, 1.0)], (4, 8))
+    assert mask[:, :4].all() and not mask[:, 4:].any()
+
+
+def test_empty_scene_with_slow_drift_gives_no_incident() -> None:
+    """A scene cooling 6 °C in ten minutes (sunset) is followed, not reported."""
+    events = run(pipeline(), frames(600, lambda px, t: None, drift_c_per_s=-0.01, fps=4))
+    assert starts(events) == []
+
+
+def test_person_who_stands_still_for_minutes_is_not_swallowed() -> None:
+    """Someone walks in and stands still for five minutes while the scene drifts: one incident,
+    open the whole time, ending only after they have left."""
+
+    def paint(px: np.ndarray, t: float) -> None:
+        if 10 <= t < 330:
+            x = 2 + min(t - 10, 10) * 1.2  # walks 12 px, then stands still
+            person(px, x, 18)
+
+    events = run(pipeline(), frames(360, paint, drift_c_per_s=-0.005, fps=4))
+    people = [e for e in events if e.type == "person"]
+    assert [e.phase for e in people] == ["start", "end"]
+    assert 10 < people[0].t < 13
+    assert 330 <= people[1].t <= 334
+    assert people[0].incident == people[1].incident
+
+
+def test_tracker_keeps_identity_through_a_short_gap() -> None:
+    """A person walking behind a pillar for one second stays the same incident."""
+
+    def paint(px: np.ndarray, t: float) -> None:
+        if 5 <= t < 25 and not 12 <= t < 13:
+            person(px, 2 + (t - 5) * 1.0, 20)
+
+    events = run(pipeline(), frames(30, paint))
+    people = [e for e in events if e.type == "person"]
+    assert [e.phase for e in people] == ["start", "end"]
+    assert people[0].bbox is not None and people[1].bbox is not None
+    assert people[1].bbox[0] > people[0].bbox[0]  # it moved right, as the person did
+
+
+def test_a_gap_longer_than_track_gap_s_ends_the_incident() -> None:
+    def paint(px: np.ndarray, t: float) -> None:
+        if 5 <= t < 12 or 18 <= t < 25:
+            person(px, 10, 20)
+
+    events = run(pipeline(track_gap_s=2.0), frames(30, paint))
+    assert [e.phase for e in events if e.type == "person"] == ["start", "end", "start", "end"]
+
+
+def test_mask_pixels_are_never_processed() -> None:
+    """A warm object inside a mask (a vent, a neighbour's window) makes no incident; the same
+    object outside the mask does."""
+
+    def paint(px: np.ndarray, t: float) -> None:
+        if 5 <= t < 25:
+            person(px, 4 + (t - 5) * 0.3, 20)
+
+    mask = {"name": "vent", "kind": "mask", "polygon": [[0.0, 0.5], [0.5, 0.5], [0.5, 1.0], [0.0, 1.0]]}
+    masked = run(pipeline(zones=[mask]), frames(30, paint))
+    unmasked = run(pipeline(), frames(30, paint))
+    assert starts(masked) == []
+    assert [e.type for e in starts(unmasked)] == ["person"]
+
+
+def test_person_in_zone_alarms_only_after_loiter_time() -> None:
+    lot = {"name": "lot", "polygon": [[0.0, 0.5], [1.0, 0.5], [1.0, 1.0], [0.0, 1.0]], "loiter_s": 10}
+
+    def paint(px: np.ndarray, t: float) -> None:
+        if 5 <= t < 40:
+            person(px, 12, 20)
+
+    events = run(pipeline(zones=[lot]), frames(45, paint))
+    (start,) = starts(events, "person")
+    assert start.zone == "lot"
+    assert 15 <= start.t <= 17
+
+
+def test_person_outside_every_zone_is_not_reported() -> None:
+    lot = {"name": "lot", "polygon": [[0.0, 0.0], [1.0, 0.0], [1.0, 0.3], [0.0, 0.3]]}
+
+    def paint(px: np.ndarray, t: float) -> None:
+        if 5 <= t < 20:
+            person(px, 12, 20)
+
+    assert starts(run(pipeline(zones=[lot]), frames(25, paint))) == []
+
+
+def test_covering_the_sensor_is_tamper_and_uncovering_ends_it() -> None:
+    def paint(px: np.ndarray, t: float) -> None:
+        if 10 <= t < 20:
+            px[:] = 30.0 + np.random.default_rng(int(t * 8)).normal(0, 0.1, px.shape)
+
+    events = run(pipeline(), frames(30, paint))
+    tamper = [e for e in events if e.type == "tamper"]
+    assert [e.phase for e in tamper] == ["start", "end"]
+    assert 12 <= tamper[0].t <= 12.5
+    assert 20 <= tamper[1].t <= 21
+    assert starts(events, "person") == starts(events, "vehicle") == []
+
+
+def test_garbage_frames_are_counted_and_reported_as_sensor_trouble() -> None:
+    def paint(px: np.ndarray, t: float) -> None:
+        if 5 <= t < 6:
+            px[:] = np.nan
+        elif 8 <= t < 9:
+            px[:12] = 5000.0  # half the frame out of any physical range
+
+    p = pipeline()
+    events = run(p, frames(12, paint))
+    trouble = [(e.phase, e.detail.get("reason")) for e in events if e.type == "trouble"]
+    assert trouble == [
+        ("start", "too-many-bad-pixels"),
+        ("end", None),
+        ("start", "too-many-bad-pixels"),
+        ("end", None),
+    ]
+    assert p.stats.frames_rejected == 16
+    assert starts(events, "person") == []
+
+
+def test_a_few_dead_pixels_are_patched_not_reported() -> None:
+    def paint(px: np.ndarray, t: float) -> None:
+        px[3, 4] = np.nan
+        px[10, 20] = np.inf
+
+    p = pipeline()
+    events = run(p, frames(10, paint))
+    assert starts(events) == []
+    assert p.stats.bad_pixels == 2 * 80
+
+
+def test_gray_frames_give_motion_only() -> None:
+    def paint(px: np.ndarray, t: float) -> None:
+        if 3 <= t < 10:
+            x = int(10 + (t - 3) * 8)
+            px[40:70, x : x + 12] += 80.0
+
+    from hw.frame import ThermalFrame
+
+    src = (
+        ThermalFrame(f.pixels, f.timestamp, f.seq, kind="gray")
+        for f in frames(12, paint, shape=(120, 160), base_c=100.0, noise_c=2.0)
+    )
+    events = run(pipeline(), src)
+    assert [(e.type, e.phase) for e in events] == [("motion", "start"), ("motion", "end")]
