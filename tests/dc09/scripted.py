@@ -3,7 +3,9 @@
 Incoming messages are parsed with pysiaalarm (not with the code under test). Actions:
 ``ack``; ``duh``; ``silent`` (read it, answer nothing); ``close`` (drop the connection);
 ``clock`` (NAK with this receiver's time when the message's timestamp is more than 20 s off,
-else ACK), and ``nak`` (always NAK). After the script runs out, ``default`` applies.
+else ACK); ``nak`` (always NAK); ``plain-ack`` (an unencrypted ACK, forged for an encrypted
+account); ``stale-ack`` (first an ACK for another sequence number, then the right one) and
+``garbage``. After the script runs out, ``default`` applies.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ def nak(now: dt.datetime) -> bytes:
 
 
 class ScriptedReceiver:
-    def __init__(self, account: str, script: list[str] | None = None, default: str = "ack", port: int = 0) -> None:
-        self.account = SIAAccount(account, None, allowed_timeband=None)
+    def __init__(
+        self, account: str, script: list[str] | None = None, default: str = "ack", port: int = 0, key: str | None = None
+    ) -> None:
+        self.account = SIAAccount(account, key, allowed_timeband=None)
         self.script = list(script or [])
         self.default = default
         self.port = port
@@ -101,6 +105,13 @@ class ScriptedReceiver:
                     writer.write(_frame(f'"DUH"{event.sequence}R0L0#{event.account}[]'))
                 elif action == "nak":
                     writer.write(nak(now))
+                elif action == "plain-ack":
+                    writer.write(_frame(f'"ACK"{event.sequence}R0L0#{event.account}[]'))
+                elif action == "stale-ack":
+                    other = f"{int(event.sequence or 0) % 9999 + 1:04d}"
+                    writer.write(_frame(f'"ACK"{other}R0L0#{event.account}[]') + event.create_response())
+                elif action == "garbage":
+                    writer.write(b"\n\r")
                 elif action == "close":
                     return
                 await writer.drain()

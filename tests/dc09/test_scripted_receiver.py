@@ -17,7 +17,7 @@ from firmware.uplink.dc09.sequence import SequenceCounter
 from firmware.uplink.dc09.transmitter import Dc09Transmitter, LinkSettings
 from firmware.uplink.outbox import Outbox
 from tests.dc09.scripted import ScriptedReceiver
-from tests.dc09.support import ACCOUNT, drain
+from tests.dc09.support import ACCOUNT, TEXT_KEYS, drain
 
 FIRE = Event("fire", "start", 1.0, zone="entrance", incident="f1")
 
@@ -26,8 +26,10 @@ FIRE = Event("fire", "start", 1.0, zone="entrance", incident="f1")
 async def receivers() -> AsyncIterator[Callable[..., ScriptedReceiver]]:
     made: list[ScriptedReceiver] = []
 
-    def make(script: list[str] | None = None, default: str = "ack", port: int = 0) -> ScriptedReceiver:
-        r = ScriptedReceiver(ACCOUNT, script, default, port)
+    def make(
+        script: list[str] | None = None, default: str = "ack", port: int = 0, key: str | None = None
+    ) -> ScriptedReceiver:
+        r = ScriptedReceiver(ACCOUNT, script, default, port, key)
         made.append(r)
         return r
 
@@ -169,3 +171,64 @@ async def test_failover_to_the_backup_and_back_with_trouble_reported(receivers, 
     assert codes_at_primary == ["YK", "FH"]  # trouble restore, then the next event, on the primary
     assert tx.health()["trouble"] is False
     assert outbox.depth("mqtt") == 2  # both trouble events also wait for the operator's MQTT link
+
+
+async def test_forged_plain_ack_to_an_encrypted_message_is_not_trusted(receivers, outbox: Outbox) -> None:
+    key = TEXT_KEYS["aes128"]
+    rx = await receivers(["plain-ack", "garbage", "stale-ack"], key=key).start()
+    outbox.put(FIRE, sinks=("dc09",))
+    tx = Dc09Transmitter(outbox, settings(rx.address, key=key.encode("ascii")))
+    task = asyncio.create_task(tx.run())
+    try:
+        async with asyncio.timeout(10):
+            while len(rx.received) < 2:
+                await asyncio.sleep(0.01)
+            assert outbox.depth("dc09") == 1  # neither the forged ACK nor garbage released the alarm
+            while outbox.depth("dc09"):
+                await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    # the third try got an ACK for another sequence first (skipped), then its own
+    assert [r.answered for r in rx.received] == ["plain-ack", "garbage", "stale-ack"]
+    assert tx.counts["error"] == 2 and tx.counts["delivered"] == 1
+
+
+async def test_single_receiver_down_raises_trouble_and_restores_it(receivers, outbox: Outbox) -> None:
+    rx = await receivers(["close", "close", "close"]).start()
+    troubles: list[Event] = []
+    outbox.put(FIRE, sinks=("dc09",))
+    tx = Dc09Transmitter(outbox, settings(rx.address, retries=3, backoff_s=0.05), on_trouble=troubles.append)
+
+    await drain(tx, outbox)
+
+    assert [r.answered for r in rx.received] == ["close", "close", "close", "ack"]
+    assert [t.phase for t in troubles] == ["start", "end"]
+    assert troubles[0].detail["receiver"] == f"127.0.0.1:{rx.port}"
+    assert tx.counts["failover"] == 0 and tx.health()["path"] == "primary"
+
+
+async def test_an_entry_the_centre_has_no_code_for_is_dropped_from_its_queue_and_counted(
+    receivers, outbox: Outbox
+) -> None:
+    rx = await receivers().start()
+    outbox.put(Event("vehicle", "start", 1.0), sinks=("mqtt", "dc09"))  # routed here by mistake
+    outbox.put(FIRE, sinks=("dc09",))
+    tx = Dc09Transmitter(outbox, settings(rx.address))
+
+    await drain(tx, outbox)
+
+    assert [r.code for r in rx.received] == ["FA"]
+    assert tx.counts["unreportable"] == 1
+    assert outbox.depth("mqtt") == 1
+
+
+def test_unreadable_sequence_file_starts_again_at_0001(tmp_path: Path) -> None:
+    seq_file = tmp_path / "dc09-sequence.json"
+    seq_file.write_text("{not json")
+    counter = SequenceCounter(seq_file)
+    assert counter.for_message("a") == 1
+    assert counter.for_message("a") == 1  # a retry keeps its number
+    assert counter.for_message("b") == 2
+    assert json.loads(seq_file.read_text()) == {"next": 3, "inflight": ["b", 2]}
