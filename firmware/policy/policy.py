@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 OFF = "off"
 DEFAULT_TRIGGER_S = 60.0
+LOCK_WAIT_S = 0.5
 
 
 @dataclass(slots=True)
@@ -68,7 +69,7 @@ class DeterrencePolicy:
         self.audio = audio
         self.schedule = Schedule(config.armed, config.quiet_hours, timezone=timezone, wall_clock=wall_clock)
         self.ladder = Ladder(config.ladder, hold_s=config.hold_s, cooldown_s=config.cooldown_s)
-        self.guard = MaxOnGuard(config.max_on_s, self._trip, real_timer=real_timer and outputs is not None)
+        self.guard = MaxOnGuard(config.max_on_s, self._timer_tripped, real_timer=real_timer and outputs is not None)
         self.stats = PolicyStats()
         self._lock = threading.RLock()
         self._current: dict[str, str] = dict.fromkeys(output_names, OFF)
@@ -80,6 +81,7 @@ class DeterrencePolicy:
         self._pir_active = False
         self._pir_last: float | None = None
         self._local_events: list[Event] = []
+        self._late_trips: list[tuple[str, float]] = []
 
     # --- the Policy protocol (firmware.engine) -------------------------------------------------
 
@@ -156,12 +158,17 @@ class DeterrencePolicy:
                 self._current[name] = OFF
 
     def safe(self) -> None:
-        with self._lock:
-            self.guard.cancel_all()
+        """Outputs to their safe state now, from any thread, even if the engine thread hung in here."""
+        locked = self._lock.acquire(timeout=LOCK_WAIT_S)
+        try:
             if self.outputs is not None:
                 self.outputs.safe()
+            self.guard.cancel_all()
             for name in self._current:
                 self._current[name] = OFF
+        finally:
+            if locked:
+                self._lock.release()
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -249,6 +256,8 @@ class DeterrencePolicy:
         return actions
 
     def _sync(self, now: float, off_reason: str | None = None) -> list[Action]:
+        while self._late_trips:
+            self._trip(*self._late_trips.pop(0))
         for name, deadline in self.guard.expired(now):
             self._trip(name, deadline)
         self.ladder.expire(now)
@@ -281,8 +290,20 @@ class DeterrencePolicy:
         if self.outputs is not None and self.outputs.has(name):
             self.outputs.set(name, state)
 
+    def _timer_tripped(self, name: str, deadline: float) -> None:
+        """The guard's timer thread: the pin goes off first, whatever holds the policy lock."""
+        if self.outputs is not None and self.outputs.has(name):
+            self.outputs.force_safe(name)
+        if self._lock.acquire(timeout=LOCK_WAIT_S):
+            try:
+                self._trip(name, deadline)
+            finally:
+                self._lock.release()
+        else:  # the engine thread is stuck in here; account for the switch-off when it is back
+            self._late_trips.append((name, deadline))
+
     def _trip(self, name: str, deadline: float) -> None:
-        """The max on-time guard, from the policy's thread or the guard's timer thread."""
+        """Record a guard switch-off (policy time or timer thread, under the lock)."""
         with self._lock:
             if self._current.get(name, OFF) == OFF:
                 return

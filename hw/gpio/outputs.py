@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 OutputState = Literal["on", "off", "blink"]
 BLINK_ON_S = 0.5
 BLINK_OFF_S = 0.5
+LOCK_WAIT_S = 0.5
 
 
 class UnknownOutput(KeyError):
@@ -75,6 +76,18 @@ class Outputs:
             self._states[name] = state
             return True
 
+    def force_safe(self, name: str) -> None:
+        """One output to its safe state, waiting at most ``LOCK_WAIT_S`` for the lock (the guard's path)."""
+        spec = self.spec(name)
+        locked = self._lock.acquire(timeout=LOCK_WAIT_S)
+        try:
+            device = self._devices[name]
+            device.on() if spec.safe_state == "on" else device.off()
+            self._states[name] = spec.safe_state
+        finally:
+            if locked:
+                self._lock.release()
+
     def state(self, name: str) -> OutputState:
         self.spec(name)
         with self._lock:
@@ -85,8 +98,13 @@ class Outputs:
             return dict(self._states)
 
     def safe(self) -> None:
-        """Every output to its profile's safe state; never raises, so it is usable in any cleanup."""
-        with self._lock:
+        """Every output to its profile's safe state; never raises, so it is usable in any cleanup.
+
+        It waits at most ``LOCK_WAIT_S`` for the lock: a thread that hung while holding it must not
+        keep a siren on, and writing a pin level twice is harmless.
+        """
+        locked = self._lock.acquire(timeout=LOCK_WAIT_S)
+        try:
             for name, device in self._devices.items():
                 try:
                     if self.profile.outputs[name].safe_state == "on":
@@ -96,6 +114,9 @@ class Outputs:
                     self._states[name] = self.profile.outputs[name].safe_state
                 except Exception:  # one broken pin must not keep the others on
                     continue
+        finally:
+            if locked:
+                self._lock.release()
 
     def close(self) -> None:
         """Safe state first, then release the pins (idempotent)."""

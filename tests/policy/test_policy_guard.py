@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -58,3 +59,30 @@ def test_monotonic_wall_clock_maps_policy_time_to_now() -> None:
     now = datetime.now(UTC)
     mapped = monotonic_wall_clock(time.monotonic() - 60)
     assert abs((now - mapped).total_seconds() - 60) < 1
+
+
+def test_guard_switches_off_even_while_the_engine_thread_hangs_inside_the_policy() -> None:
+    config = unit_config({"ladder": [{"output": "siren"}], "max_on_s": {"siren": 0.4}}, loiter_s=0)
+    factory = MockFactory()
+    policy = build_policy(config, pin_factory=factory, wall_clock=lambda t: datetime(2026, 6, 1, 12, tzinfo=UTC))
+    release = threading.Event()
+
+    def hang_holding_the_policy_lock() -> None:
+        with policy._lock:
+            release.wait(5)
+
+    try:
+        now = time.monotonic()
+        policy.on_event(person("start", now - T0))
+        stuck = threading.Thread(target=hang_holding_the_policy_lock)
+        stuck.start()
+        time.sleep(1.2)
+        assert_pin(factory.pin(13), [(0, False), (0, True), (0.4, False)])
+        release.set()
+        stuck.join()
+        late = policy.tick(time.monotonic())
+        assert [(a.output, a.state, round(a.t - now, 3)) for a in late] == [("siren", "off", 0.4)]
+        assert policy.states()["siren"] == "off"
+    finally:
+        release.set()
+        policy.close()
