@@ -4,8 +4,9 @@ Incoming messages are parsed with pysiaalarm (not with the code under test). Act
 ``ack``; ``duh``; ``silent`` (read it, answer nothing); ``close`` (drop the connection);
 ``clock`` (NAK with this receiver's time when the message's timestamp is more than 20 s off,
 else ACK); ``nak`` (always NAK); ``plain-ack`` (an unencrypted ACK, forged for an encrypted
-account); ``stale-ack`` (first an ACK for another sequence number, then the right one) and
-``garbage``. After the script runs out, ``default`` applies.
+account); ``stale-ack`` (first an ACK for another sequence number, then the right one);
+``garbage``; ``ack-close`` (ACK, then close the connection, as many receivers do). After the
+script runs out, ``default`` applies.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class ScriptedReceiver:
                         action,
                     )
                 )
-                if action == "ack":
+                if action in ("ack", "ack-close"):
                     writer.write(event.create_response())
                 elif action == "duh":
                     writer.write(_frame(f'"DUH"{event.sequence}R0L0#{event.account}[]'))
@@ -112,7 +113,8 @@ class ScriptedReceiver:
                     writer.write(_frame(f'"ACK"{other}R0L0#{event.account}[]') + event.create_response())
                 elif action == "garbage":
                     writer.write(b"\n\r")
-                elif action == "close":
+                if action in ("close", "ack-close"):
+                    await writer.drain()
                     return
                 await writer.drain()
         finally:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from firmware.cli import cli
 from firmware.config import ConfigError, parse_config
-from firmware.uplink.dc09.transmitter import LinkSettings
+from firmware.uplink.dc09.transmitter import LinkSettings, build_transmitter
 from tests.conftest import REPO
 
 
@@ -25,8 +25,10 @@ def problems(**values: object) -> list[tuple[str, str]]:
     return info.value.problems
 
 
-def test_disabled_by_default_and_needs_nothing() -> None:
-    assert parse_config({"unit": {"id": "lot-7"}}).alarm_centre.enabled is False
+def test_disabled_by_default_and_needs_nothing(tmp_path: Path) -> None:
+    section = parse_config({"unit": {"id": "lot-7"}}).alarm_centre
+    assert section.enabled is False
+    assert build_transmitter(section, outbox=None, state_dir=tmp_path) is None  # type: ignore[arg-type]
 
 
 def test_a_full_section_becomes_link_settings(tmp_path: Path) -> None:
@@ -51,6 +53,9 @@ def test_a_full_section_becomes_link_settings(tmp_path: Path) -> None:
     assert (s.account, s.receiver, s.line, s.token, s.retries) == ("A1B2C3", "12", "3", "ADM-CID", 4)
     assert s.key is not None and len(s.key) == 32
     assert s.zones == {"entrance": 3}
+    tx = build_transmitter(cfg, outbox=None, state_dir=tmp_path)  # type: ignore[arg-type]
+    assert tx is not None and tx.sequence.path == tmp_path / "dc09-sequence.json"
+    assert tx.health()["receiver"] == "arc1.example.se:9000" and tx.health()["path"] == "primary"
 
 
 @pytest.mark.parametrize(

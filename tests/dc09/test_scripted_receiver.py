@@ -99,6 +99,19 @@ async def test_no_answer_times_out_reconnects_and_resends(receivers, outbox: Out
     assert tx.counts["timeout"] == 1 and tx.counts["error"] == 1
 
 
+async def test_receiver_closing_after_each_ack_costs_no_retry(receivers, outbox: Outbox) -> None:
+    rx = await receivers(default="ack-close").start()
+    for i in range(3):
+        outbox.put(Event("tamper", "start", float(i), incident=f"t{i}"), sinks=("dc09",))
+    tx = Dc09Transmitter(outbox, settings(rx.address))
+
+    await drain(tx, outbox)
+
+    assert [r.seq for r in rx.received] == ["0001", "0002", "0003"]
+    assert rx.connections == 3
+    assert tx.counts["error"] == tx.counts["timeout"] == 0
+
+
 async def test_entry_stays_in_the_outbox_until_the_ack(receivers, outbox: Outbox) -> None:
     rx = await receivers(default="silent").start()
     outbox.put(FIRE, sinks=("dc09",))

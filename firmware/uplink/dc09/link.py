@@ -1,7 +1,9 @@
 """One TCP connection to one receiver: send a framed message, wait for the answer that pairs with it.
 
 The connection stays open between messages (supervision polls keep it alive) and is dropped on
-any error, so the next exchange starts on a fresh one.
+any error, so the next exchange starts on a fresh one. Many receivers close the connection after
+each ACK; the unit only notices when it sends the next message, so a kept connection that turns
+out to be closed is reopened once at no cost to the failure count.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ class LinkError(Exception):
         super().__init__(text)
 
 
+class _KeptConnectionClosed(LinkError):
+    """The connection kept from the last exchange was closed by the receiver in between."""
+
+
 class ReceiverLink:
     def __init__(self, host: str, port: int, *, key: bytes | None, account: str, timeout_s: float) -> None:
         self.host = host
@@ -44,16 +50,17 @@ class ReceiverLink:
     def connected(self) -> bool:
         return self._writer is not None and not self._writer.is_closing()
 
-    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool]:
+        """The open connection, or a new one; the flag says whether it was kept from before."""
         if self._reader is not None and self._writer is not None and not self._writer.is_closing():
-            return self._reader, self._writer
+            return self._reader, self._writer, True
         try:
             self._reader, self._writer = await asyncio.wait_for(
                 asyncio.open_connection(self.host, self.port, limit=MAX_ANSWER), self.timeout_s
             )
         except (OSError, TimeoutError) as exc:
             raise LinkError("connect", f"cannot connect to {self.name}: {exc or 'timed out'}") from None
-        return self._reader, self._writer
+        return self._reader, self._writer, False
 
     async def close(self) -> None:
         writer, self._reader, self._writer = self._writer, None, None
@@ -69,7 +76,11 @@ class ReceiverLink:
         failure closes the connection and raises ``LinkError``.
         """
         try:
-            return await self._exchange(wire, seq)
+            try:
+                return await self._exchange(wire, seq)
+            except _KeptConnectionClosed:
+                await self.close()
+                return await self._exchange(wire, seq)
         except LinkError:
             await self.close()
             raise
@@ -78,12 +89,16 @@ class ReceiverLink:
             raise
 
     async def _exchange(self, wire: bytes, seq: int) -> frame.Message:
-        reader, writer = await self._connect()
+        reader, writer, kept = await self._connect()
         deadline = time.monotonic() + self.timeout_s
+        if kept and reader.at_eof():
+            raise _KeptConnectionClosed("closed", f"{self.name} had closed the connection")
         try:
             writer.write(wire)
             await asyncio.wait_for(writer.drain(), self.timeout_s)
         except (OSError, TimeoutError) as exc:
+            if kept and isinstance(exc, OSError):
+                raise _KeptConnectionClosed("closed", f"{self.name} had closed the connection") from None
             raise LinkError("closed", f"sending to {self.name} failed: {exc or 'timed out'}") from None
         while True:
             remaining = deadline - time.monotonic()
@@ -93,8 +108,14 @@ class ReceiverLink:
                 raw = await asyncio.wait_for(reader.readuntil(frame.CR), remaining)
             except TimeoutError:
                 raise LinkError("timeout", f"no answer from {self.name} within {self.timeout_s:g} s") from None
-            except asyncio.IncompleteReadError:
+            except asyncio.IncompleteReadError as exc:
+                if kept and not exc.partial:
+                    raise _KeptConnectionClosed("closed", f"{self.name} had closed the connection") from None
                 raise LinkError("closed", f"{self.name} closed the connection") from None
+            except ConnectionResetError:
+                if kept:
+                    raise _KeptConnectionClosed("closed", f"{self.name} had closed the connection") from None
+                raise LinkError("closed", f"{self.name} reset the connection") from None
             except asyncio.LimitOverrunError:
                 raise LinkError("garbage", f"{self.name} sent more than {MAX_ANSWER} bytes without CR") from None
             except OSError as exc:

@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from firmware.config.alarm_centre import AlarmCentreSection
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SINK = "dc09"
 MAX_NAKS_PER_ATTEMPT = 3
+SEQUENCE_FILE = "dc09-sequence.json"
 
 
 class EntryLike(Protocol):
@@ -306,3 +308,25 @@ class Dc09Transmitter:
             "next_sequence": self.sequence.next_number,
             **self.counts,
         }
+
+
+def build_transmitter(
+    section: AlarmCentreSection,
+    outbox: OutboxLike,
+    *,
+    state_dir: Path,
+    on_trouble: Callable[[Event], None] | None = None,
+) -> Dc09Transmitter | None:
+    """The daemon's DC-09 link from ``[alarm_centre]``, or None when it is not enabled.
+
+    ``on_trouble`` gets the link's own trouble events; the daemon puts them into the outbox
+    (``sinks`` from ``dc09_wants``) so the operator and, over the backup path, the centre see them.
+    """
+    if not section.enabled:
+        return None
+    return Dc09Transmitter(
+        outbox,
+        LinkSettings.from_config(section),
+        sequence=SequenceCounter(state_dir / SEQUENCE_FILE),
+        on_trouble=on_trouble,
+    )
