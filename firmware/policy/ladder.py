@@ -1,6 +1,7 @@
 """The escalation ladder for people (and vehicles, when configured) in armed zones.
 
-Per incident: the ladder starts once the person has stayed the zone's loiter time. Step ``i``
+Per incident: the ladder starts at the incident's start event, which the pipeline emits only
+once the person has stayed in an armed zone for the zone's ``loiter_s``. Step ``i``
 is due at ``ladder_start + after_s``; it only starts while the person is still there, and holds
 until ``after_s + duration_s`` or until ``hold_s`` after the person left, whichever is first.
 
@@ -38,7 +39,7 @@ class Incident:
 
     @property
     def escalated(self) -> bool:
-        """Whether any step could have started (the person stayed past the loiter time)."""
+        """Whether the ladder ran (it was not suppressed and the person was there when it began)."""
         return self.present_at(self.ladder_start) and self.suppressed is None
 
 
@@ -59,11 +60,11 @@ class Ladder:
         self._cooldown_until: dict[str, float] = {}
         self.suppressed_by_cooldown = 0
 
-    def start(self, incident_id: str, kind: str, zone: str | None, t: float, loiter_s: float) -> Incident:
+    def start(self, incident_id: str, kind: str, zone: str | None, t: float) -> Incident:
         key = zone or ANY_ZONE
         held = [i for i in self.incidents.values() if i.zone == key and i.end is not None and i.escalated]
         held = [i for i in held if t < i.released_at(self.hold_s)]
-        incident = Incident(incident_id, kind, key, t, t + loiter_s)
+        incident = Incident(incident_id, kind, key, t, t)
         if held:
             previous = min(held, key=lambda i: i.ladder_start)
             incident.ladder_start = previous.ladder_start

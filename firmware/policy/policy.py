@@ -184,9 +184,8 @@ class DeterrencePolicy:
             if zone is not None and not zone.armed:
                 self._ignore(f"{event.type} in disarmed zone")
             elif event.phase == "start":
-                loiter = zone.loiter_s if zone is not None else ZoneSection.model_fields["loiter_s"].default
                 before = self.ladder.suppressed_by_cooldown
-                self.ladder.start(incident, event.type, event.zone, event.t, loiter)
+                self.ladder.start(incident, event.type, event.zone, event.t)
                 self.stats.suppressed_cooldown += self.ladder.suppressed_by_cooldown - before
             elif event.phase == "end":
                 self.ladder.end(incident, event.t)
