@@ -1,0 +1,358 @@
+"""Things on the lot: each one turns a time array into the layers it paints.
+
+An object is a set of upright boxes in world metres (see ``camera.py``). For every time in a
+chunk it yields :class:`Layer` s: a pixel rectangle, the fraction of that rectangle it covers
+(its silhouette fill times its opacity, 0 when absent), and the temperature and emissivity of
+what shows there. Layers carry their own ``in_bbox`` flag: smoke is painted but does not count
+towards a fire's ground-truth box.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from hw.sim.camera import Camera
+from hw.sim.environment import Environment
+
+ObjectClass = Literal["person", "vehicle", "fire", "animal", "hotspot"]
+
+
+@dataclass(slots=True)
+class Layer:
+    u0: np.ndarray
+    v0: np.ndarray
+    u1: np.ndarray
+    v1: np.ndarray
+    fill: np.ndarray  # 0..1 of the rectangle covered (silhouette × opacity); 0 = absent
+    temp_c: np.ndarray
+    emissivity: float
+    depth: np.ndarray  # metres along the optical axis, for painting far to near
+    in_bbox: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """Piecewise-linear motion on the ground: keyframes (t, x, y); still before and after."""
+
+    t: tuple[float, ...]
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+    def at(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.interp(t, self.t, self.x), np.interp(t, self.t, self.y)
+
+    def speed(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        dt = np.diff(self.t)
+        vx = np.diff(self.x) / np.where(dt > 0, dt, 1.0)
+        vy = np.diff(self.y) / np.where(dt > 0, dt, 1.0)
+        seg = np.clip(np.searchsorted(self.t, t, side="right") - 1, 0, len(dt) - 1)
+        moving = (t >= self.t[0]) & (t < self.t[-1])
+        return np.where(moving, vx[seg], 0.0), np.where(moving, vy[seg], 0.0)
+
+    @staticmethod
+    def still(x: float, y: float) -> Path:
+        return Path((0.0, 1.0), (x, x), (y, y))
+
+    @staticmethod
+    def through(
+        t0: float, points: list[tuple[float, float]], speed: float, pauses: dict[int, float] | None = None
+    ) -> Path:
+        """Walk ``points`` at ``speed`` m/s from ``t0``, pausing ``pauses[i]`` s at point ``i``."""
+        ts, xs, ys = [t0], [points[0][0]], [points[0][1]]
+        pauses = pauses or {}
+        for i, (x, y) in enumerate(points[1:], start=1):
+            ts.append(ts[-1] + math.hypot(x - xs[-1], y - ys[-1]) / speed + 1e-3)
+            xs.append(x)
+            ys.append(y)
+            if pauses.get(i):
+                ts.append(ts[-1] + pauses[i])
+                xs.append(x)
+                ys.append(y)
+        return Path(tuple(ts), tuple(xs), tuple(ys))
+
+
+def _box_layer(
+    cam: Camera,
+    x: np.ndarray,
+    y: np.ndarray,
+    size: tuple[np.ndarray | float, np.ndarray | float, float],
+    base: float,
+    fill: np.ndarray,
+    temp_c: np.ndarray,
+    emissivity: float,
+    in_bbox: bool = True,
+) -> Layer:
+    w, d, h = size
+    u0, v0, u1, v1 = cam.box_extent(x, y, w, d, h, base)  # type: ignore[arg-type]
+    _, _, depth = cam.project(x, y, np.full_like(x, base + h / 2))
+    return Layer(u0, v0, u1, v1, fill, np.asarray(temp_c, dtype=np.float64), emissivity, depth, in_bbox)
+
+
+@dataclass(slots=True)
+class SceneObject:
+    """Base: ``cls`` is what a classifier should call it; ``labelled(t)`` whether it counts in labels."""
+
+    cls: ObjectClass
+    path: Path
+    appear: float = -math.inf
+    vanish: float = math.inf
+    paint_bias_m: float = 0.0  # painted as if this much nearer (a fire sits on its car)
+
+    def present(self, t: np.ndarray) -> np.ndarray:
+        return ((t >= self.appear) & (t < self.vanish)).astype(np.float64)
+
+    def labelled(self, t: np.ndarray) -> np.ndarray:
+        return self.present(t) > 0
+
+    def layers(self, t: np.ndarray, env: Environment, cam: Camera) -> list[Layer]:
+        raise NotImplementedError
+
+    def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
+        raise NotImplementedError
+
+
+@dataclass(slots=True)
+class Person(SceneObject):
+    """A walker or loiterer: clothing reads 28–33 °C, the head a little warmer; optional umbrella."""
+
+    cls: ObjectClass = "person"
+    path: Path = field(default_factory=lambda: Path.still(0.0, 15.0))
+    body_c: float = 30.0
+    head_c: float = 33.5
+    height_m: float = 1.75
+    umbrella: bool = False
+
+    def layers(self, t: np.ndarray, env: Environment, cam: Camera) -> list[Layer]:
+        x, y = self.path.at(t)
+        p = self.present(t)
+        body = np.full_like(t, self.body_c)
+        out = [
+            _box_layer(cam, x, y, (0.5, 0.3, self.height_m - 0.25), 0.0, 0.6 * p, body, 0.97),
+            _box_layer(cam, x, y, (0.2, 0.22, 0.25), self.height_m - 0.25, 0.8 * p, np.full_like(t, self.head_c), 0.98),
+        ]
+        if self.umbrella:
+            canopy = env.surface_c("car-side", t) - 1.0
+            out.append(_box_layer(cam, x, y, (1.0, 1.0, 0.25), self.height_m + 0.05, 0.85 * p, canopy, 0.9))
+        return out
+
+    def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
+        return np.full_like(t, self.head_c)
+
+
+@dataclass(slots=True)
+class Animal(SceneObject):
+    """A cat on the ground or a bird (``altitude_m`` > 0): a small warm blob, never labelled."""
+
+    cls: ObjectClass = "animal"
+    path: Path = field(default_factory=lambda: Path.still(0.0, 15.0))
+    size_m: tuple[float, float, float] = (0.45, 0.2, 0.28)
+    altitude_m: float = 0.0
+    fur_rise_k: float = 10.0
+
+    def labelled(self, t: np.ndarray) -> np.ndarray:
+        return np.zeros_like(t, dtype=bool)
+
+    def layers(self, t: np.ndarray, env: Environment, cam: Camera) -> list[Layer]:
+        x, y = self.path.at(t)
+        vx, vy = self.path.speed(t)
+        along_x = np.abs(vx) >= np.abs(vy)
+        w = np.where(along_x, self.size_m[0], self.size_m[1])
+        d = np.where(along_x, self.size_m[1], self.size_m[0])
+        temp = np.minimum(env.air_c(t) + self.fur_rise_k, 34.0)
+        return [_box_layer(cam, x, y, (w, d, self.size_m[2]), self.altitude_m, 0.7 * self.present(t), temp, 0.96)]
+
+    def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
+        return np.minimum(env.air_c(t) + self.fur_rise_k, 34.0)
+
+
+CAR_LENGTH = 4.5
+CAR_WIDTH = 1.8
+
+
+@dataclass(slots=True)
+class Car(SceneObject):
+    """A car: body, roof, and a hood and exhaust that heat while the engine runs.
+
+    The hood cools after the engine stops by Newton's law, ``ΔT·exp(-t/τ)`` with τ of tens of
+    minutes; the exhaust is hot (and pulses) only while running and cools within minutes.
+    ``engine`` holds (on, off) intervals; a car parked long before the recording has none.
+    ``nose_y`` is +1 when a parked car faces away from the camera, -1 towards it.
+    """
+
+    cls: ObjectClass = "vehicle"
+    path: Path = field(default_factory=lambda: Path.still(0.0, 15.0))
+    roof: str = "roof-dark"
+    engine: tuple[tuple[float, float], ...] = ()
+    hood_rise_k: float = 35.0
+    hood_tau_s: float = 1500.0
+    warm_at_start_k: float = 0.0  # hood still warm from a drive before the recording
+    exhaust_c: float = 160.0
+    idle_pulse_hz: float = 1.3
+    nose_y: float = 1.0
+
+    def running(self, t: np.ndarray) -> np.ndarray:
+        on = np.zeros_like(t, dtype=bool)
+        for start, stop in self.engine:
+            on |= (t >= start) & (t < stop)
+        return on
+
+    def labelled(self, t: np.ndarray) -> np.ndarray:
+        vx, vy = self.path.speed(t)
+        return (self.present(t) > 0) & ((np.hypot(vx, vy) > 0.05) | self.running(t))
+
+    def hood_rise(self, t: np.ndarray) -> np.ndarray:
+        """Hood temperature above air: heats over ~3 min while running, cools exponentially after."""
+        rise = self.warm_at_start_k * np.exp(-np.clip(t, 0, None) / self.hood_tau_s)
+        for start, stop in self.engine:
+            heat = self.hood_rise_k * (1 - np.exp(-np.clip(np.minimum(t, stop) - start, 0, None) / 180.0))
+            after = np.exp(-np.clip(t - stop, 0, None) / self.hood_tau_s)
+            rise = np.where(t >= start, np.maximum(rise, heat * after), rise)
+        return rise
+
+    def heading(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Unit vector of the car's long axis (front), from its motion; parked cars keep ``nose_y``."""
+        vx, vy = self.path.speed(t)
+        speed = np.hypot(vx, vy)
+        hx = np.where(speed > 0.05, vx / np.maximum(speed, 1e-9), 0.0)
+        hy = np.where(speed > 0.05, vy / np.maximum(speed, 1e-9), self.nose_y)
+        # keep the last heading when stopped: parked cars end up pointing along y
+        return hx, hy
+
+    def layers(self, t: np.ndarray, env: Environment, cam: Camera) -> list[Layer]:
+        x, y = self.path.at(t)
+        hx, hy = self.heading(t)
+        ax, ay = np.abs(hx), np.abs(hy)
+        w = ax * CAR_LENGTH + ay * CAR_WIDTH
+        d = ax * CAR_WIDTH + ay * CAR_LENGTH
+        p = self.present(t)
+        air = env.air_c(t)
+        side = env.surface_c("car-side", t)
+        roof = env.surface_c(self.roof, t)
+        hood = np.maximum(roof, air + self.hood_rise(t))
+        run = self.running(t)
+        pulse = 1.0 + 0.25 * np.sin(2 * math.pi * self.idle_pulse_hz * t)
+        exhaust = np.where(run, air + (self.exhaust_c - air) * pulse, air + 3.0)
+        fx, fy = x + hx * (CAR_LENGTH / 2 - 0.7), y + hy * (CAR_LENGTH / 2 - 0.7)
+        rx, ry = x - hx * (CAR_LENGTH / 2 + 0.15), y - hy * (CAR_LENGTH / 2 + 0.15)
+        hood_w = ax * 1.3 + ay * 1.6
+        hood_d = ax * 1.6 + ay * 1.3
+        return [
+            _box_layer(cam, x, y, (w, d, 1.45), 0.0, 0.85 * p, side, 0.88),
+            _box_layer(cam, x - hx * 0.4, y - hy * 0.4, (w * 0.45, d * 0.45, 0.05), 1.42, 0.95 * p, roof, 0.9),
+            _box_layer(cam, fx, fy, (hood_w, hood_d, 0.05), 0.95, 0.9 * p, hood, 0.9),
+            _box_layer(cam, rx, ry, (0.3, 0.3, 0.3), 0.15, np.where(run, 0.8, 0.3) * p, exhaust, 0.9),
+        ]
+
+    def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
+        air = env.air_c(t)
+        hot = np.maximum(env.surface_c(self.roof, t), air + self.hood_rise(t))
+        return np.where(self.running(t), np.maximum(hot, air + (self.exhaust_c - air) * 1.25), hot)
+
+
+@dataclass(slots=True)
+class CarFire(SceneObject):
+    """A fire in a parked car's engine bay that grows, flickers and smokes.
+
+    From ``ignite`` it smoulders inside the bay (the hood warms, wisps of smoke; not yet labelled)
+    until ``flames_at``, when flames break out. Flame area grows with time squared (the usual
+    t² fire-growth law) over ``grow_s``; flames are a semi-transparent hot gas whose opacity rises
+    with their thickness and flickers at 1–10 Hz. Hot metal under them glows at several hundred °C.
+    A plume of warm smoke rises above and drifts with the wind, occluding part of what is behind.
+    """
+
+    cls: ObjectClass = "fire"
+    path: Path = field(default_factory=lambda: Path.still(0.0, 15.0))
+    paint_bias_m: float = 3.0
+    ignite: float = 30.0
+    flames_at: float = 60.0
+    grow_s: float = 240.0
+    flame_c: float = 850.0
+    metal_c: float = 550.0
+    nose_y: float = 1.0
+    wind_mps: float = 0.5
+    flicker: tuple[tuple[float, float, float], ...] = ((2.3, 0.0, 0.2), (5.1, 1.0, 0.12), (8.7, 2.0, 0.08))
+
+    def labelled(self, t: np.ndarray) -> np.ndarray:
+        return t >= self.flames_at
+
+    def growth(self, t: np.ndarray) -> np.ndarray:
+        return np.clip((t - self.flames_at) / self.grow_s, 0.0, 1.0) ** 2
+
+    def _flicker(self, t: np.ndarray) -> np.ndarray:
+        out = np.ones_like(t)
+        for hz, phase, amp in self.flicker:
+            out += amp * np.sin(2 * math.pi * hz * t + phase)
+        return np.clip(out, 0.2, None)
+
+    def layers(self, t: np.ndarray, env: Environment, cam: Camera) -> list[Layer]:
+        x0, y0 = self.path.at(t)
+        bx, by = x0, y0 + self.nose_y * (CAR_LENGTH / 2 - 0.7)
+        air = env.air_c(t)
+        smoulder = np.clip((t - self.ignite) / max(self.flames_at - self.ignite, 1.0), 0.0, 1.0) * (t >= self.ignite)
+        g = self.growth(t)
+        burning = (t >= self.flames_at).astype(np.float64)
+        hood = air + 60.0 * smoulder + (self.metal_c - 60.0) * np.sqrt(g)
+        flame_w = 0.3 + 2.2 * np.sqrt(g)
+        flame_h = (0.3 + 3.2 * np.sqrt(g)) * self._flicker(t * 1.07)
+        flame_opacity = burning * np.clip(0.15 + 0.55 * np.sqrt(g), 0, 0.7) * np.clip(self._flicker(t), 0, 1.3) / 1.3
+        smoke_h = 0.5 + 6.0 * np.sqrt(np.maximum(smoulder * 0.05, g))
+        smoke_opacity = (0.08 * smoulder + 0.45 * np.sqrt(g)) * (t >= self.ignite)
+        drift = self.wind_mps * np.clip(t - self.ignite, 0, None) ** 0.5
+        return [
+            _box_layer(cam, bx, by, (1.6, 1.3, 0.05), 0.95, 0.9 * (t >= self.ignite), hood, 0.85),
+            _box_layer(
+                cam, bx, by, (flame_w, flame_w * 0.8, flame_h), 1.0, flame_opacity, np.full_like(t, self.flame_c), 1.0
+            ),
+            _box_layer(
+                cam,
+                bx + drift,
+                by,
+                (0.6 + flame_w, 1.2, smoke_h),
+                1.0 + flame_h * 0.6,
+                smoke_opacity,
+                air + 25.0 * np.sqrt(g) + 5.0,
+                1.0,
+                in_bbox=False,
+            ),
+        ]
+
+    def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
+        return np.where(
+            t >= self.flames_at, self.flame_c, env.air_c(t) + 60.0 * np.clip((t - self.ignite) / 60.0, 0, 1)
+        )
+
+
+@dataclass(slots=True)
+class Barbecue(SceneObject):
+    """A grill: glowing coals partly hidden by the grate and lid, a hot body, a faint smoke."""
+
+    cls: ObjectClass = "hotspot"
+    path: Path = field(default_factory=lambda: Path.still(0.0, 15.0))
+    lit: float = -math.inf
+    coal_c: float = 320.0
+    warmup_s: float = 240.0
+
+    def labelled(self, t: np.ndarray) -> np.ndarray:
+        return np.zeros_like(t, dtype=bool)
+
+    def heat(self, t: np.ndarray) -> np.ndarray:
+        return np.where(t >= self.lit, 1.0 - np.exp(-np.clip(t - self.lit, 0, None) / self.warmup_s), 0.0)
+
+    def layers(self, t: np.ndarray, env: Environment, cam: Camera) -> list[Layer]:
+        x, y = self.path.at(t)
+        air = env.air_c(t)
+        h = self.heat(t)
+        p = self.present(t)
+        shimmer = 1.0 + 0.03 * np.sin(2 * math.pi * 0.7 * t)
+        return [
+            _box_layer(cam, x, y, (0.6, 0.45, 0.85), 0.0, 0.55 * p, air + 90.0 * h, 0.8),
+            _box_layer(cam, x, y, (0.5, 0.35, 0.05), 0.85, 0.35 * p * shimmer, air + (self.coal_c - air) * h, 0.95),
+            _box_layer(cam, x, y, (0.5, 0.4, 1.2), 0.9, 0.08 * h * p, air + 8.0 * h, 1.0, in_bbox=False),
+        ]
+
+    def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
+        return env.air_c(t) + (self.coal_c - env.air_c(t)) * self.heat(t)

@@ -1,0 +1,169 @@
+"""A named scenario with a seed: render it, take its ground truth, write its recording."""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from hw.recording import LabelEvent, Recording
+from hw.sim.camera import Camera
+from hw.sim.render import Geometry, GroundTruthObject, Scene, geometry, render_chunk
+from hw.sim.scenarios import SCENARIOS
+from hw.sim.sensor_noise import NoiseModel
+
+CHUNK_FRAMES = 256
+LABEL_GAP_S = 2.0  # visibility gaps shorter than this do not split a label interval
+LABEL_TYPES = ("fire", "person", "vehicle")
+
+
+@dataclass(slots=True)
+class Rendered:
+    frames: np.ndarray  # float32 [N, H, W] °C
+    timestamps: np.ndarray  # float64 [N] scenario seconds
+    ambient: np.ndarray  # float32 [N] the module's own temperature
+    truth: list[list[GroundTruthObject]] | None  # per frame, when asked for
+
+
+class UnknownScenario(ValueError):
+    pass
+
+
+class Scenario:
+    """One scenario built from ``name`` and ``seed``; the same seed gives the same frames.
+
+    The seed decides the scene and the sensor's fixed pattern; ``shape`` and ``fov_deg`` only
+    change how it is sampled. Rendering goes in fixed chunks of frames, each with its own noise
+    generator, so frames are identical however they are requested.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        seed: int = 0,
+        shape: tuple[int, int] = (24, 32),
+        fov_deg: tuple[float, float] = (55.0, 35.0),
+        noise: NoiseModel | None = None,
+    ) -> None:
+        spec = SCENARIOS.get(name)
+        if spec is None:
+            raise UnknownScenario(f"unknown scenario {name!r}; known: {', '.join(sorted(SCENARIOS))}")
+        self.name = name
+        self.seed = seed
+        self.description = spec.description
+        self.length_s = spec.length_s
+        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+        cam = Camera(
+            shape=shape,
+            fov_deg=fov_deg,
+            height_m=float(rng.uniform(5.8, 7.0)),
+            tilt_deg=float(rng.uniform(27.0, 31.0)),
+        )
+        noise = noise or NoiseModel(
+            netd_k=float(rng.uniform(0.1, 0.3)),
+            fixed_pattern_k=float(rng.uniform(0.1, 0.4)),
+            drift_k=float(rng.uniform(0.1, 0.6)),
+            drift_period_s=float(rng.uniform(600.0, 3600.0)),
+        )
+        env, lot, objects = spec.build(rng, spec.length_s, cam)
+        self.scene = Scene(env=env, camera=cam, lot=lot, objects=objects, noise=noise, seed=seed)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.scene.camera.shape
+
+    def frame_count(self, seconds: float | None, fps: float) -> int:
+        return max(1, math.floor((self.length_s if seconds is None else seconds) * fps + 1e-9))
+
+    def chunks(
+        self, seconds: float | None = None, *, fps: float = 8.0, with_truth: bool = False, first_chunk: int = 0
+    ) -> Iterator[Rendered]:
+        n = self.frame_count(seconds, fps)
+        for c in range(first_chunk, math.ceil(n / CHUNK_FRAMES)):
+            idx = np.arange(c * CHUNK_FRAMES, min(n, (c + 1) * CHUNK_FRAMES))
+            t = idx / fps
+            rng = np.random.default_rng([self.seed, c, 0x51A])
+            frames, ambient, geo, apparent = render_chunk(self.scene, t, rng, with_truth=with_truth)
+            truth = None
+            if geo is not None and apparent is not None:
+                truth = self._truth_lists(geo, apparent, t)
+            yield Rendered(frames, t, ambient, truth)
+
+    def render(self, seconds: float | None = None, *, fps: float = 8.0, with_truth: bool = True) -> Rendered:
+        parts = list(self.chunks(seconds, fps=fps, with_truth=with_truth))
+        truth = [f for p in parts for f in (p.truth or [])] if with_truth else None
+        return Rendered(
+            np.concatenate([p.frames for p in parts]),
+            np.concatenate([p.timestamps for p in parts]),
+            np.concatenate([p.ambient for p in parts]),
+            truth,
+        )
+
+    def _truth_lists(self, geo: Geometry, apparent: np.ndarray, t: np.ndarray) -> list[list[GroundTruthObject]]:
+        out: list[list[GroundTruthObject]] = [[] for _ in t]
+        for k, obj in enumerate(self.scene.objects):
+            hottest = obj.hottest_c(t, self.scene.env)
+            for i in np.flatnonzero(geo.present[k]):
+                out[i].append(
+                    GroundTruthObject(
+                        object_id=k,
+                        cls=obj.cls,
+                        bbox=tuple(float(v) for v in geo.bbox[k, i]),  # type: ignore[arg-type]
+                        visible_fraction=float(min(1.0, geo.visible[k, i])),
+                        visible_area_px=float(geo.visible_area[k, i]),
+                        apparent_temp_c=float(apparent[k, i]),
+                        true_temp_c=float(hottest[i]),
+                        distance_m=float(geo.distance[k, i]),
+                        labelled=bool(geo.labelled[k, i]),
+                    )
+                )
+        return out
+
+    def labels(self, seconds: float | None = None, *, fps: float = 8.0) -> list[LabelEvent]:
+        """The ``labels.json`` intervals: per type, the union of frames where a labelled object is visible."""
+        n = self.frame_count(seconds, fps)
+        seen = {k: np.zeros(n, dtype=bool) for k in LABEL_TYPES}
+        for c in range(math.ceil(n / CHUNK_FRAMES)):
+            idx = np.arange(c * CHUNK_FRAMES, min(n, (c + 1) * CHUNK_FRAMES))
+            geo = geometry(self.scene, idx / fps)
+            visible = geo.visible_mask()
+            for k, obj in enumerate(self.scene.objects):
+                if obj.cls in seen:
+                    seen[obj.cls][idx] |= geo.labelled[k] & visible[k]
+        events: list[LabelEvent] = []
+        for kind, mask in seen.items():
+            events += _intervals(kind, mask, fps)
+        return sorted(events, key=lambda e: (e.start, e.type))
+
+    def recording(self, seconds: float | None = None, *, fps: float = 8.0) -> Recording:
+        r = self.render(seconds, fps=fps, with_truth=False)
+        return Recording(frames=r.frames, timestamps=r.timestamps, ambient=r.ambient, meta=self.meta(fps))
+
+    def meta(self, fps: float) -> dict[str, object]:
+        cam = self.scene.camera
+        return {
+            "sensor": f"sim {cam.shape[1]}x{cam.shape[0]}",
+            "fov": list(cam.fov_deg),
+            "mounting": {"height_m": round(cam.height_m, 2), "tilt_deg": round(cam.tilt_deg, 2)},
+            "scenario": self.name,
+            "seed": self.seed,
+            "fps": fps,
+        }
+
+
+def _intervals(kind: str, mask: np.ndarray, fps: float) -> list[LabelEvent]:
+    if not mask.any():
+        return []
+    idx = np.flatnonzero(mask)
+    breaks = np.flatnonzero(np.diff(idx) > LABEL_GAP_S * fps)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    ends = np.concatenate([idx[breaks], [idx[-1]]])
+    last = len(mask) - 1
+    return [
+        LabelEvent(type=kind, start=round(s / fps, 3), end=None if e == last else round(e / fps, 3))  # type: ignore[arg-type]
+        for s, e in zip(starts, ends, strict=True)
+    ]

@@ -1,0 +1,103 @@
+"""Scenarios: reproducible by seed, varied across seeds, labels that agree with the ground truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hw.sim import SCENARIOS, Scenario, UnknownScenario
+from hw.sim.scenario import LABEL_GAP_S
+
+REQUIRED = {
+    "empty-night",
+    "person-loitering",
+    "person-walking",
+    "car-arrival",
+    "car-fire",
+    "sun-heated-lot",
+    "rain",
+    "barbecue",
+    "people-and-cars",
+    "demo",
+}
+
+
+def test_every_required_scenario_exists_with_a_description() -> None:
+    assert set(SCENARIOS) >= REQUIRED
+    assert all(spec.description and spec.length_s > 0 for spec in SCENARIOS.values())
+
+
+def test_unknown_scenario_is_a_clear_error() -> None:
+    with pytest.raises(UnknownScenario, match=r"unknown scenario 'nope'.*car-fire"):
+        Scenario("nope")
+
+
+def test_same_seed_gives_identical_frames_and_labels() -> None:
+    a = Scenario("person-walking", seed=5).render(20, with_truth=False)
+    b = Scenario("person-walking", seed=5).render(20, with_truth=False)
+    np.testing.assert_array_equal(a.frames, b.frames)
+    assert Scenario("people-and-cars", seed=5).labels() == Scenario("people-and-cars", seed=5).labels()
+
+
+def test_different_seeds_give_different_scenes() -> None:
+    frames = [Scenario("empty-night", seed=s).render(2, with_truth=False).frames for s in (1, 2, 3)]
+    medians = {round(float(np.median(f)), 1) for f in frames}
+    assert len(medians) == 3
+    labels = {tuple((e.type, e.start) for e in Scenario("car-arrival", seed=s).labels()) for s in range(1, 5)}
+    assert len(labels) == 4
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED))
+def test_labels_match_per_frame_ground_truth(name: str) -> None:
+    sc = Scenario(name, seed=11)
+    seconds = min(sc.length_s, 150.0)
+    r = sc.render(seconds)
+    assert r.truth is not None and len(r.truth) == len(r.frames)
+    labels = sc.labels(seconds)
+    fps = 8.0
+    for kind in ("fire", "person", "vehicle"):
+        truth_on = np.array([any(o.cls == kind and o.labelled and o.visible for o in objs) for objs in r.truth])
+        label_on = np.zeros(len(r.frames), bool)
+        for e in labels:
+            if e.type == kind:
+                end = len(r.frames) if e.end is None else round(e.end * fps) + 1
+                label_on[round(e.start * fps) : end] = True
+        assert not (truth_on & ~label_on).any(), f"{kind} seen in truth but not labelled"
+        # label frames without a visible object are only the short gaps merged into one interval
+        gaps = label_on & ~truth_on
+        assert gaps.sum() <= sum(1 for e in labels if e.type == kind) * LABEL_GAP_S * fps * 3
+
+
+def test_scenarios_contain_what_their_names_promise() -> None:
+    def kinds(name: str, seed: int) -> set[str]:
+        return {e.type for e in Scenario(name, seed=seed).labels()}
+
+    for seed in (1000, 1001, 1002):
+        assert kinds("empty-night", seed) == set()
+        assert "person" in kinds("person-loitering", seed)
+        assert "person" in kinds("person-walking", seed)
+        assert "vehicle" in kinds("car-arrival", seed)
+        assert "fire" in kinds("car-fire", seed)
+        assert "fire" not in kinds("barbecue", seed)
+        assert kinds("demo", seed) >= {"person", "vehicle", "fire"}
+
+
+def test_demo_tells_its_story_in_order() -> None:
+    labels = Scenario("demo", seed=0).labels()
+    first = {kind: min(e.start for e in labels if e.type == kind) for kind in ("person", "vehicle", "fire")}
+    assert first["person"] < first["vehicle"] < first["fire"] < 180.0
+
+
+def test_loiterer_stays_long_and_walkers_pass_quickly() -> None:
+    loiter = [e for e in Scenario("person-loitering", seed=1003).labels() if e.type == "person"]
+    walk = [e for e in Scenario("person-walking", seed=1003).labels() if e.type == "person"]
+    span = max((e.end or 300.0) for e in loiter) - min(e.start for e in loiter)
+    assert span > 60.0
+    assert all((e.end or 120.0) - e.start < 60.0 for e in walk)
+
+
+@pytest.mark.parametrize("shape", [(24, 32), (60, 80), (120, 160)])
+def test_other_resolutions_render_the_same_lot(shape: tuple[int, int]) -> None:
+    r = Scenario("car-fire", seed=4, shape=shape).render(1, with_truth=False)
+    assert r.frames.shape[1:] == shape and r.frames.dtype == np.float32
+    assert Scenario("car-fire", seed=4, shape=shape).labels() == Scenario("car-fire", seed=4).labels()
