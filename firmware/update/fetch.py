@@ -168,6 +168,7 @@ def download(
                 if have > info.length:
                     raise UpdateRefused(f"server sent more than the signed length of {info.length} bytes")
                 out.write(chunk)
+                out.flush()  # what was received survives a kill and is resumed from
                 if progress:
                     progress(have, info.length)
         except urllib3.exceptions.HTTPError as exc:

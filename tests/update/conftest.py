@@ -4,10 +4,12 @@ built with pip from a tiny package, and a unit with its own install root, state 
 from __future__ import annotations
 
 import contextlib
+import random
 import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,6 +21,7 @@ import pytest
 from firmware.config.update import UpdateSection
 from firmware.update import install
 from firmware.update.agent import UpdateAgent
+from firmware.update.health import wait_healthy
 from provisioning import release
 from provisioning.tuf_repo import SiteRepository
 
@@ -67,7 +70,9 @@ def build_test_release(work: Path, out: Path, version: str, mode: str = "good") 
     (pkg / "__init__.py").write_text("")
     (pkg / "__main__.py").write_text(SERVICE_MAIN)
     (pkg / "mode.txt").write_text(mode)
-    return release.build(project, out / mode, platform=None, no_index=True, no_build_isolation=True)
+    model = work / f"model-{version}.tflite"
+    model.write_bytes(random.Random(version).randbytes(300_000))  # big enough to interrupt mid-download
+    return release.build(project, out / mode, models=[model], platform=None, no_index=True, no_build_isolation=True)
 
 
 @pytest.fixture(scope="session")
@@ -173,6 +178,17 @@ class Unit:
         )
 
 
+_FLASHED: dict[str, Path] = {}
+
+
+def flashed_release(releases: dict) -> Path:
+    """Release 1.0.0 installed with its virtualenv (no console scripts, so the copy is relocatable)."""
+    if "1.0.0" not in _FLASHED:
+        root = releases["1.0.0"].artifact.parent.parent / "flashed"
+        _FLASHED["1.0.0"] = install.install_release(root, releases["1.0.0"].artifact, "1.0.0")
+    return _FLASHED["1.0.0"]
+
+
 def make_unit(tmp_path: Path, site: Site, releases: dict, **overrides: object) -> Unit:
     install_root = tmp_path / "opt"
     state_dir = tmp_path / "state"
@@ -190,11 +206,18 @@ def make_unit(tmp_path: Path, site: Site, releases: dict, **overrides: object) -
     metadata = state_dir / "update" / "tuf"
     metadata.mkdir(parents=True)
     (metadata / "root.json").write_bytes((site.repo.metadata_dir / "1.root.json").read_bytes())
-    # the release the unit was flashed with
-    install.install_release(install_root, releases["1.0.0"].artifact, "1.0.0")
+    # the release the unit was flashed with (a copy of one installed once per session)
+    shutil.copytree(flashed_release(releases), install.release_dir(install_root, "1.0.0"), symlinks=True)
     install.switch_current(install_root, "1.0.0")
+    started = time.time()
     subprocess.run(restart, check=True)
+    assert wait_healthy(state_dir, "1.0.0", started - 1, started + 30).healthy, "the flashed release did not start"
     return Unit(install_root, state_dir, section)
+
+
+def stop_service(u: Unit) -> None:
+    with contextlib.suppress(Exception):
+        subprocess.run([sys.executable, str(SERVICE_CTL), "stop", str(u.install_root), str(u.state_dir)], check=False)
 
 
 @pytest.fixture
@@ -203,6 +226,5 @@ def unit(tmp_path: Path, site: Site, releases: dict) -> Iterator[Unit]:
     try:
         yield u
     finally:
-        with contextlib.suppress(Exception):
-            subprocess.run([sys.executable, str(SERVICE_CTL), "stop", str(u.install_root), str(u.state_dir)])
+        stop_service(u)
         shutil.rmtree(u.install_root, ignore_errors=True)

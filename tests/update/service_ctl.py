@@ -15,6 +15,15 @@ import time
 from pathlib import Path
 
 
+def _alive(pid: int) -> bool:
+    """Running and not a zombie (an orphan may wait a while for its reaper)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def stop(state_dir: Path) -> None:
     pidfile = state_dir / "service.pid"
     try:
@@ -23,13 +32,9 @@ def stop(state_dir: Path) -> None:
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+        for _ in range(250):
+            if not _alive(pid):
                 break
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
             time.sleep(0.02)
     pidfile.unlink(missing_ok=True)
 

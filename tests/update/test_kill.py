@@ -1,0 +1,102 @@
+"""kill -9 of the agent in every state, then a restart: the unit ends on a working release and
+the report tells the truth. The agent runs as a real subprocess and pauses at a named point
+(test-only hook ``PARKVAKT_UPDATE_TEST_PAUSE_AT``) so the kill lands exactly there."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from firmware.update.agent import PAUSE_ENV
+from firmware.update.health import judge
+from firmware.update.report import pending_reports
+from tests.update.conftest import Site, Unit
+
+
+def agent_cmd(config: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "firmware.update", "--config", str(config), *args]
+
+
+def kill_agent_at(unit: Unit, tmp_path: Path, version: str, point: str) -> Path:
+    config = tmp_path / "unit.toml"
+    config.write_text(unit.config_toml())
+    marker = tmp_path / "paused"
+    env = {**os.environ, PAUSE_ENV: point, PAUSE_ENV + "_MARKER": str(marker)}
+    env.pop("PARKVAKT_STATE_DIR", None)
+    proc = subprocess.Popen(
+        agent_cmd(config, "apply", version), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"agent ended before {point}: {proc.stdout.read()} {proc.stderr.read()}")  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, f"agent never reached {point}"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    state = json.loads((unit.state_dir / "update" / "state.json").read_text())
+    assert state["job"]["state"] == point.split(".")[0]
+    return config
+
+
+def resume(config: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop("PARKVAKT_STATE_DIR", None)
+    return subprocess.run(agent_cmd(config, "resume"), env=env, capture_output=True, text=True, timeout=120)
+
+
+GOOD_POINTS = [
+    "Download",
+    "Download.partial",
+    "ArtifactInstall",
+    "ArtifactReboot",
+    "ArtifactReboot.switched",
+    "ArtifactCommit",
+    "Cleanup",
+]
+
+
+@pytest.mark.parametrize("point", GOOD_POINTS)
+def test_kill_during_good_update_then_resume_ends_on_new_release(
+    point: str, tmp_path: Path, site: Site, unit: Unit, releases: dict
+) -> None:
+    site.publish(releases["1.1.0"])
+    config = kill_agent_at(unit, tmp_path, "1.1.0", point)
+    assert unit.current() in ("1.0.0", "1.1.0")  # never neither
+    done = resume(config)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "updated from 1.0.0 to 1.1.0"
+    assert unit.current() == "1.1.0"
+    assert judge(unit.state_dir, "1.1.0", 0).healthy  # the service runs the new release and is healthy
+    [report] = pending_reports(unit.state_dir / "update")
+    assert (report.outcome, report.running) == ("success", "1.1.0")
+    if point == "Download.partial":
+        ranges = [r for path, r in site.requests if "parkvakt-1.1.0" in path and r]
+        assert ranges and int(ranges[0].removeprefix("bytes=").rstrip("-")) >= 64 * 1024  # resumed, not restarted
+
+
+@pytest.mark.parametrize("point", ["ArtifactReboot.switched", "ArtifactCommit", "ArtifactRollback", "ArtifactFailure"])
+def test_kill_during_failing_update_then_resume_ends_on_old_release(
+    point: str, tmp_path: Path, site: Site, unit: Unit, releases: dict
+) -> None:
+    site.publish(releases["1.2.0"])
+    config = kill_agent_at(unit, tmp_path, "1.2.0", point)
+    assert unit.current() in ("1.0.0", "1.2.0")
+    done = resume(config)
+    assert done.returncode == 1
+    assert done.stdout.strip() == (
+        "rolled back from 1.2.0 to 1.0.0 because health check inference failed: model input tensor shape mismatch"
+    )
+    assert unit.current() == "1.0.0"
+    assert unit.running_version() == "1.0.0"
+    [report] = pending_reports(unit.state_dir / "update")
+    assert (report.outcome, report.running) == ("rolled_back", "1.0.0")
+    state = json.loads((unit.state_dir / "update" / "state.json").read_text())
+    assert state["failures"] == {"1.2.0": 1}  # counted once, however often the state was redone
