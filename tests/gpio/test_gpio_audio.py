@@ -28,11 +28,11 @@ def voices(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def player_with_amp(**kwargs) -> tuple[AudioPlayer, object]:
     factory = MockFactory()
-    amp = DigitalOutputDevice(19, pin_factory=factory)
+    amp = DigitalOutputDevice(16, pin_factory=factory)
     kwargs.setdefault("device", "null")
     kwargs.setdefault("warmup_s", 0.01)
     player = AudioPlayer(amplifier_on=amp.on, amplifier_off=amp.off, **kwargs)
-    return player, factory.pin(19)
+    return player, factory.pin(16)
 
 
 def test_voice_clips_are_generated_reproducibly(voices: dict[str, Path], tmp_path: Path) -> None:

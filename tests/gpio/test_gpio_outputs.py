@@ -70,8 +70,8 @@ def test_unhandled_exception_leaves_outputs_safe() -> None:
         outputs.set("siren", "on")
         outputs.set("strobe", "blink")
         raise RuntimeError("pipeline crashed")
-    assert factory.pin(13).state is False
-    assert factory.pin(6).state is False
+    assert factory.pin(21).state is False
+    assert factory.pin(20).state is False
     assert outputs.states()["strobe"] == "off"
     outputs.close()
 
@@ -86,7 +86,7 @@ CHILD = textwrap.dedent(
     outputs = Outputs(load_profile("rpi4-relay-hat"), pin_factory=factory)
     # registered first, so it runs after the fail-safe's own handler: what the pins did, for the test
     atexit.register(lambda: print(json.dumps({n: [s.state for s in factory.pin(p).states]
-                                              for n, p in (("siren", 13), ("floodlight", 5))}), flush=True))
+                                              for n, p in (("siren", 21), ("floodlight", 26))}), flush=True))
     with failsafe(outputs):
         outputs.set("siren", "on")
         outputs.set("floodlight", "on")

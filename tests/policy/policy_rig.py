@@ -15,7 +15,7 @@ from firmware.config import UnitConfig, parse_config
 from firmware.events import Action, Event
 from firmware.policy import DeterrencePolicy, build_policy, fixed_start_wall_clock
 
-PINS = {"floodlight": 5, "strobe": 6, "siren": 13, "amplifier": 19, "status_led": 12}
+PINS = {"floodlight": 26, "strobe": 20, "siren": 21, "amplifier": 16, "status_led": 12}
 # 2026-06-01 is a Monday; 12:00 UTC is 14:00 in Stockholm: armed (default), not quiet hours
 NOON = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 MIDNIGHT = datetime(2026, 6, 1, 22, 0, tzinfo=UTC)  # 00:00 local, inside the default quiet hours

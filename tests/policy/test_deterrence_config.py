@@ -36,14 +36,14 @@ def test_default_deterrence_uses_the_bundled_board(tmp_path: Path) -> None:
     ("profile_edit", "expected"),
     [
         (
-            lambda s: s.replace("[outputs.strobe]\npin = 6", "[outputs.strobe]\npin = 5"),
-            "outputs.strobe.pin: pin 5 is used twice (also outputs.floodlight)",
+            lambda s: s.replace("[outputs.strobe]\npin = 20", "[outputs.strobe]\npin = 26"),
+            "outputs.strobe.pin: pin 26 is used twice (also outputs.floodlight)",
         ),
         (
-            lambda s: s.replace('[inputs.pir]\nkind = "motion"\npin = 17', '[inputs.pir]\nkind = "motion"\npin = 13'),
-            "inputs.pir.pin: pin 13 is used twice (also outputs.siren)",
+            lambda s: s.replace('[inputs.pir]\nkind = "motion"\npin = 17', '[inputs.pir]\nkind = "motion"\npin = 21'),
+            "inputs.pir.pin: pin 21 is used twice (also outputs.siren)",
         ),
-        (lambda s: s.replace("pin = 19", "pin = 40"), "outputs.amplifier.pin: 40 is not a BCM pin number 0..27"),
+        (lambda s: s.replace("pin = 16", "pin = 40"), "outputs.amplifier.pin: 40 is not a BCM pin number 0..27"),
         (
             lambda s: s.replace('feedback = "siren_feedback"', 'feedback = "siren_fb"'),
             "outputs.siren.feedback: no input named 'siren_fb'",

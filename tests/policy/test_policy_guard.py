@@ -45,8 +45,8 @@ def test_stalled_pipeline_cannot_hold_the_siren_on() -> None:
         policy.on_event(person("start", now - T0))
         assert policy.states()["siren"] == "on"
         time.sleep(1.2)  # no tick, no event: the pipeline is stalled
-        assert_pin(factory.pin(13), [(0, False), (0, True), (0.6, False)])
-        assert factory.pin(5).state is True  # the floodlight has no limit here and stays on
+        assert_pin(factory.pin(21), [(0, False), (0, True), (0.6, False)])
+        assert factory.pin(26).state is True  # the floodlight has no limit here and stays on
         late = policy.tick(time.monotonic())
         # when the loop wakes up it reports the guard's switch-off at the time it happened
         assert [(a.output, a.state, round(a.t - now, 3)) for a in late] == [("siren", "off", 0.6)]
@@ -77,7 +77,7 @@ def test_guard_switches_off_even_while_the_engine_thread_hangs_inside_the_policy
         stuck = threading.Thread(target=hang_holding_the_policy_lock)
         stuck.start()
         time.sleep(1.2)
-        assert_pin(factory.pin(13), [(0, False), (0, True), (0.4, False)])
+        assert_pin(factory.pin(21), [(0, False), (0, True), (0.4, False)])
         release.set()
         stuck.join()
         late = policy.tick(time.monotonic())

@@ -77,7 +77,7 @@ def feedback_profile(tmp_path: Path) -> Path:
 def test_selftest_cycles_outputs_and_reads_relay_feedback(clock, tmp_path: Path) -> None:
     factory = MockFactory()
     floodlight_sense = factory.pin(22)
-    factory.pin(5, pin_class=MockConnectedPin, input_pin=floodlight_sense)  # lamp wired and working
+    factory.pin(26, pin_class=MockConnectedPin, input_pin=floodlight_sense)  # lamp wired and working
     factory.pin(23)  # siren feedback fitted but the siren is not tested by default
     config = parse_config(
         {"unit": {"id": "t"}, "deterrence": {"board": str(feedback_profile(tmp_path)), "selftest": {"on_s": 0.05}}}
@@ -91,8 +91,8 @@ def test_selftest_cycles_outputs_and_reads_relay_feedback(clock, tmp_path: Path)
         assert "siren" not in results
         assert event.type == "selftest" and event.detail["ok"] is True
         assert [(a.output, a.state) for a in actions][:2] == [("floodlight", "on"), ("floodlight", "off")]
-        assert [s.state for s in factory.pin(5).states] == [False, True, False]
-        assert [s.state for s in factory.pin(13).states] == [False]  # the siren never chirped
+        assert [s.state for s in factory.pin(26).states] == [False, True, False]
+        assert [s.state for s in factory.pin(21).states] == [False]  # the siren never chirped
     finally:
         policy.close()
 
