@@ -55,6 +55,13 @@ def test_encrypted_null_from_pysiaalarm_suite_decrypts() -> None:
     assert msg.timestamp == dt.datetime(2020, 7, 5, 18, 24, 52, tzinfo=dt.UTC)
 
 
+def test_a_nak_with_its_fields_in_another_order_is_still_a_nak() -> None:
+    # pysiaalarm answers a message it cannot parse with "L0R0A0" where DC-09 has "R0L0A0"
+    body = '"NAK"0000L0R0A0[]_07:35:51,11-21-2026'
+    msg = frame.parse(b"\n" + f"{crc16_arc(body.encode()):04X}{len(body):04X}{body}".encode() + b"\r")
+    assert (msg.token, msg.seq, msg.timestamp) == ("NAK", 0, _utc(2026, 11, 21, 7, 35, 51))
+
+
 def test_damaged_frames_are_rejected_with_the_reason() -> None:
     good = PANEL_FRAMES[0][0]
     with pytest.raises(frame.FrameError, match="CRC mismatch"):

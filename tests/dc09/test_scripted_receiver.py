@@ -70,6 +70,18 @@ async def test_nak_from_a_receiver_with_the_right_time_corrects_the_unit_clock(r
     assert [r.answered for r in rx.received] == ["nak", "ack", "ack"]
 
 
+async def test_nak_when_clocks_agree_is_a_refusal_not_a_clock_problem(receivers, outbox: Outbox) -> None:
+    rx = await receivers(["nak"]).start()
+    outbox.put(FIRE, sinks=("dc09",))
+    tx = Dc09Transmitter(outbox, settings(rx.address))
+
+    await drain(tx, outbox)
+
+    assert [(r.seq, r.answered) for r in rx.received] == [("0001", "nak"), ("0001", "ack")]
+    assert tx.clock_offset_s == 0.0 and tx.counts["nak"] == 1
+    assert "clocks agree" in tx.last_error
+
+
 async def test_duh_is_retried_with_growing_backoff_and_the_same_sequence(receivers, outbox: Outbox) -> None:
     rx = await receivers(["duh", "duh", "duh"]).start()
     outbox.put(FIRE, sinks=("dc09",))

@@ -31,6 +31,8 @@ _HEADER = re.compile(
     r"\[(?P<rest>.*)",
     re.DOTALL,
 )
+# receivers write the fields of a NAK in varying order (``R0L0A0``, ``L0R0A0``); only its time matters
+_ANY_NAK = re.compile(r'"(?P<token>NAK)"(?P<seq>\d{4})[0-9A-Za-z#]*\[(?P<rest>.*)', re.DOTALL)
 _EXTENDED = re.compile(r"\[([^\[\]]*)\]")
 _TIMESTAMP = re.compile(r"_(\d{2}:\d{2}:\d{2},\d{2}-\d{2}-\d{4})")
 
@@ -134,7 +136,11 @@ def parse(raw: bytes, key: bytes | None = None) -> Message:
         raise FrameError(f"CRC mismatch: sent {crc_text}, computed {crc16_arc(span.encode('ascii')):04X}")
     m = _HEADER.fullmatch(span)
     if m is None:
-        raise FrameError(f"not a DC-09 message: {span!r}")
+        nak = _ANY_NAK.fullmatch(span)
+        if nak is None:
+            raise FrameError(f"not a DC-09 message: {span!r}")
+        data, extended, timestamp = _parse_body(nak["rest"])
+        return Message("NAK", int(nak["seq"]), None, None, None, data, extended, timestamp)
     encrypted = m["enc"] is not None
     rest = m["rest"]
     if encrypted:

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 SINK = "dc09"
 MAX_NAKS_PER_ATTEMPT = 3
+CLOCKS_AGREE_S = 5.0
+"""A NAK from a receiver whose clock is this close to ours is not about time (key, account, format)."""
 SEQUENCE_FILE = "dc09-sequence.json"
 
 
@@ -90,7 +92,7 @@ class LinkSettings:
 class Dc09Transmitter:
     def __init__(
         self,
-        outbox: OutboxLike,
+        outbox: OutboxLike | None,
         settings: LinkSettings,
         *,
         sequence: SequenceCounter | None = None,
@@ -120,10 +122,13 @@ class Dc09Transmitter:
         self._next_poll = time.monotonic() + settings.supervision_interval_s
         self._next_primary_try = 0.0
         self._last_ack_wall: float | None = None
+        self.last_error = ""
 
     # -- the loop ------------------------------------------------------------------------------
 
     async def run(self) -> None:
+        if self.outbox is None:
+            raise ValueError("run() needs the outbox")
         try:
             while True:
                 await self._maybe_return_to_primary()
@@ -173,6 +178,27 @@ class Dc09Transmitter:
             await self._after_failure()
         return ok
 
+    async def check(self, index: int = 0) -> list[tuple[str, bool, str]]:
+        """Commissioning: a NULL poll, then a periodic test report (602 / RP), to receiver ``index``.
+
+        One attempt each (a NAK still corrects the clock and resends); returns
+        ``(what, acked, detail)`` per message. Nothing is read from or acked in the outbox.
+        """
+        s = self.settings
+        test = codes.data_field(
+            {"type": "selftest", "phase": "instant"}, token=s.token, account=s.account, partition=s.partition, zones={}
+        )
+        results = []
+        for what, token, data in (("supervision poll (NULL)", "NULL", ""), ("test report (602 / RP)", s.token, test)):
+            naks = self.counts["nak"]
+            ok = await self._attempt(token, self.sequence.take(), data or "", index)
+            detail = "ACK" if ok else self.last_error
+            if ok and self.counts["nak"] > naks:
+                detail += f" after a NAK: the unit's clock is off by {self.clock_offset_s:+.0f} s"
+            results.append((what, ok, detail))
+        await self.links[index].close()
+        return results
+
     # -- one attempt -----------------------------------------------------------------------------
 
     def _now(self) -> dt.datetime:
@@ -201,7 +227,15 @@ class Dc09Transmitter:
                 return True
             if answer.token == "NAK" and answer.timestamp is not None:
                 self.counts["nak"] += 1
-                self.clock_offset_s = answer.timestamp.timestamp() - self.wall_clock()
+                offset = answer.timestamp.timestamp() - self.wall_clock()
+                if abs(offset - self.clock_offset_s) <= CLOCKS_AGREE_S:
+                    self._failed(
+                        index,
+                        f"{link.name} refused {token} {seq:04d} (NAK) though our clocks agree: "
+                        "wrong key, unknown account or a format it does not take",
+                    )
+                    return False
+                self.clock_offset_s = offset
                 log.warning(
                     "%s rejected our timestamp; clock offset now %+.0f s, resending %04d",
                     link.name,
@@ -229,6 +263,7 @@ class Dc09Transmitter:
 
     def _failed(self, index: int, reason: str) -> None:
         log.warning("DC-09: %s", reason)
+        self.last_error = reason
         if index != self.active:
             return
         self._failures += 1
