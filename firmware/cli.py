@@ -14,6 +14,7 @@ from firmware import __version__
 
 COMMANDS: dict[str, str] = {
     "check-config": "firmware.commands.check_config",
+    "alarm-centre-test": "firmware.commands.alarm_centre_test",
     "record": "firmware.commands.record",
     "replay": "firmware.commands.replay",
     "eval": "firmware.commands.eval",
