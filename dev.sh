@@ -32,6 +32,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$VENV/bin/python" -m pip install -q -e ".[dev]" >&2
     echo "$want" > "$stamp"
 fi
+# the default voice warnings are generated, not committed (docs/deterrence.md, Voice warnings)
+if [ ! -f hw/voices/warning_sv.wav ] || [ ! -f hw/voices/warning_en.wav ]; then
+    "$VENV/bin/python" -m hw.voices.make_voices >&2
+fi
 
 job=${1:-}
 shift || true
