@@ -4,8 +4,11 @@ Registered as the ``parkvakt-wire`` entry point of ``gpiozero_mock_pin_classes``
 started with ``--gpio mock`` and ``GPIOZERO_MOCK_PIN_CLASS=parkvakt-wire`` drives these pins
 instead of plain mock pins. Every level change of a pin is sent as one JSON datagram to the rig
 at ``$PARKVAKT_WIRE_DIR/rig.sock``; the rig drives the unit's inputs (PIR, tamper) by sending
-``{"pin": "GPIO22", "level": 1}`` to ``$PARKVAKT_WIRE_DIR/unit.sock``. Like a real wire it says
-nothing about intent: the rig sees levels, and when the process dies it sees the pins released.
+``{"pin": "GPIO22", "level": 1}`` to ``$PARKVAKT_WIRE_DIR/unit.sock``. The levels the rig holds
+the inputs at when the unit powers up come in ``$PARKVAKT_WIRE_LEVELS`` (JSON, pin name → 0/1),
+so an input reads right from the moment its device exists, as a driven wire would, with no
+edge racing the device's construction. Like a real wire it says nothing about intent: the rig
+sees levels, and when the process dies it sees the pins released.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import contextlib
 import json
 import os
 import socket
+import sys
 import threading
 import time
 from typing import Any, ClassVar
@@ -33,6 +37,9 @@ class _Wire:
             os.unlink(self.unit_addr)
         self.inbox.bind(self.unit_addr)
         self.pins: dict[str, WirePin] = {}
+        self.levels: dict[str, bool] = {
+            pin: bool(level) for pin, level in json.loads(os.environ.get("PARKVAKT_WIRE_LEVELS", "{}")).items()
+        }
         threading.Thread(target=self._listen, name="rig-wire", daemon=True).start()
         self.send({"hello": os.getpid()})
 
@@ -46,12 +53,17 @@ class _Wire:
             data = self.inbox.recv(4096)
             try:
                 message = json.loads(data)
-                pin = self.pins[message["pin"]]
-                level = bool(message["level"])
+                name, level = message["pin"], bool(message["level"])
             except (ValueError, KeyError, TypeError):
                 continue
-            if pin.function == "input":
+            self.levels[name] = level
+            pin = self.pins.get(name)
+            if pin is None or pin.function != "input":
+                continue
+            try:
                 pin.drive_high() if level else pin.drive_low()
+            except Exception as exc:  # a device's callback failing must not cut the wire
+                print(f"rig wire: driving {name} failed: {exc!r}", file=sys.stderr)
 
 
 class WirePin(MockPWMPin):
@@ -61,6 +73,7 @@ class WirePin(MockPWMPin):
     def __init__(self, factory: Any, info: Any) -> None:
         super().__init__(factory, info)
         self._wire_link().pins[info.name] = self
+        self._hold_rig_level()
         self._report()
 
     @classmethod
@@ -81,6 +94,16 @@ class WirePin(MockPWMPin):
         if changed:
             self._report()
         return changed
+
+    def _set_pull(self, value: str) -> None:
+        super()._set_pull(value)
+        self._hold_rig_level()
+
+    def _hold_rig_level(self) -> None:
+        """A driven wire beats a pull resistor: keep the rig's level, quietly, at set-up."""
+        level = self._wire_link().levels.get(self.info.name)
+        if level is not None and self._function == "input" and self._state != level:
+            self._state = level
 
     def _set_function(self, value: str) -> None:
         before = self._function

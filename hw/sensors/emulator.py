@@ -290,6 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.wait_for_command:
             emu.wait_for_command()
+        print(f"streaming {time.monotonic():.6f}", flush=True)
         emu.run(script)
     except KeyboardInterrupt:
         pass

@@ -60,3 +60,15 @@ def test_rig_drives_an_input(rig_socket: socket.socket, tmp_path: Path) -> None:
         time.sleep(0.01)
     assert tamper.is_pressed
     tamper.close()
+
+
+def test_input_reads_the_rigs_level_from_power_up(rig_socket: socket.socket, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A closed tamper switch holds its pin low although the pin's pull-up says high."""
+    monkeypatch.setenv("PARKVAKT_WIRE_LEVELS", '{"GPIO27": 0}')
+    factory = MockFactory(pin_class="parkvakt-wire")
+    tamper = Button(27, pull_up=True, pin_factory=factory)
+    assert not tamper.is_pressed
+    untouched = Button(26, pull_up=True, pin_factory=factory)
+    assert untouched.is_pressed  # no rig level: the pull-up wins
+    tamper.close()
+    untouched.close()
