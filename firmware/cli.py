@@ -19,6 +19,9 @@ COMMANDS: dict[str, str] = {
     "replay": "firmware.commands.replay",
     "eval": "firmware.commands.eval",
     "run": "firmware.commands.run",
+    "view": "firmware.commands.view",
+    "demo": "firmware.commands.demo",
+    "sim": "firmware.commands.sim",
 }
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
@@ -140,16 +139,15 @@ class ViewApp(App[None]):
             text.append("\n" + self.summary, style="bold")
         return text
 
-    def _outputs(self, snap: ViewSnapshot) -> Table:
-        table = Table.grid(padding=(0, 2))
-        table.add_column("output")
-        table.add_column("state")
+    def _outputs(self, snap: ViewSnapshot) -> Text:
+        text = Text()
         if not snap.outputs:
-            table.add_row(Text("outputs", style="bold"), Text("all off", style="dim"))
+            return Text("outputs: all off", style="dim")
         for name, state in sorted(snap.outputs.items()):
-            on = state in OUTPUT_ON
-            table.add_row(name, Text(f"● {state}" if on else f"○ {state}", style="bold red" if on else "dim"))
-        return table
+            on = state in OUTPUT_ON or state == "play"
+            text.append(f"{name:<12}")
+            text.append(f"● {state}\n" if on else f"○ {state}\n", style="bold red" if on else "dim")
+        return text
 
     def _tracks(self, snap: ViewSnapshot) -> Text:
         text = Text()

@@ -54,13 +54,16 @@ class Overlays:
     cursor: tuple[int, int] | None = None
 
 
-def temperature_range(pixels: np.ndarray, span_min_c: float = 6.0) -> tuple[float, float]:
-    """Colour scale from robust percentiles, at least ``span_min_c`` wide so noise is not blown up."""
+def temperature_range(pixels: np.ndarray, span_min_c: float = 6.0, headroom_c: float = 25.0) -> tuple[float, float]:
+    """Colour scale for one frame: from the 1st percentile to the hottest pixel, but at most
+    ``headroom_c`` above the 90th percentile (the scene, not what stands in it), so a 400 °C fire
+    saturates to white instead of turning the rest of the lot black; at least ``span_min_c`` wide
+    so sensor noise is not blown up into false structure."""
     finite = pixels[np.isfinite(pixels)]
     if finite.size == 0:
         return 0.0, 1.0
-    lo, hi = (float(v) for v in np.percentile(finite, [1.0, 99.5]))
-    hi = max(hi, float(finite.max()))
+    lo, p90 = (float(v) for v in np.percentile(finite, [1.0, 90.0]))
+    hi = min(float(finite.max()), p90 + headroom_c)
     if hi - lo < span_min_c:
         mid = (hi + lo) / 2
         lo, hi = mid - span_min_c / 2, mid + span_min_c / 2
