@@ -72,22 +72,27 @@ class WirePin(MockPWMPin):
 
     def __init__(self, factory: Any, info: Any) -> None:
         super().__init__(factory, info)
-        self._wire_link().pins[info.name] = self
+        wire = self._wire_link()
+        if wire is not None:
+            wire.pins[info.name] = self
         self._hold_rig_level()
         self._report()
 
     @classmethod
-    def _wire_link(cls) -> _Wire:
+    def _wire_link(cls) -> _Wire | None:
+        """The rig connection; None without ``PARKVAKT_WIRE_DIR`` (then it is a plain mock pin)."""
         with cls._wire_lock:
             if cls._wire is None:
                 directory = os.environ.get("PARKVAKT_WIRE_DIR")
                 if not directory:
-                    raise RuntimeError("PARKVAKT_WIRE_DIR is not set: the wire pin needs a rig to talk to")
+                    return None
                 cls._wire = _Wire(directory)
             return cls._wire
 
     def _report(self) -> None:
-        self._wire_link().send({"pin": self.info.name, "function": self._function, "level": float(self._state)})
+        wire = self._wire_link()
+        if wire is not None:
+            wire.send({"pin": self.info.name, "function": self._function, "level": float(self._state)})
 
     def _change_state(self, value: Any) -> bool:
         changed = super()._change_state(value)
@@ -101,7 +106,8 @@ class WirePin(MockPWMPin):
 
     def _hold_rig_level(self) -> None:
         """A driven wire beats a pull resistor: keep the rig's level, quietly, at set-up."""
-        level = self._wire_link().levels.get(self.info.name)
+        wire = self._wire_link()
+        level = wire.levels.get(self.info.name) if wire is not None else None
         if level is not None and self._function == "input" and self._state != level:
             self._state = level
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gpiozero import LED, Button
+from gpiozero import LED, Button, DigitalInputDevice
 from gpiozero.pins.mock import MockFactory
 
 from hw.rig.wirepin import WirePin
@@ -66,9 +66,9 @@ def test_input_reads_the_rigs_level_from_power_up(rig_socket: socket.socket, mon
     """A closed tamper switch holds its pin low although the pin's pull-up says high."""
     monkeypatch.setenv("PARKVAKT_WIRE_LEVELS", '{"GPIO27": 0}')
     factory = MockFactory(pin_class="parkvakt-wire")
-    tamper = Button(27, pull_up=True, pin_factory=factory)
-    assert not tamper.is_pressed
-    untouched = Button(26, pull_up=True, pin_factory=factory)
-    assert untouched.is_pressed  # no rig level: the pull-up wins
+    tamper = DigitalInputDevice(27, pull_up=True, pin_factory=factory)
+    assert tamper.pin.state == 0
+    untouched = DigitalInputDevice(26, pull_up=True, pin_factory=factory)
+    assert untouched.pin.state == 1  # no rig level: the pull-up wins
     tamper.close()
     untouched.close()
