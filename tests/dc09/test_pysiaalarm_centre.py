@@ -24,11 +24,17 @@ EXPECTED: list[tuple[Event, str, str, int]] = [
     (Event("person", "end", 4.0, zone="lot-north", incident="p", detail={"armed": True}), "BH", "3130", 12),
     (Event("tamper", "start", 5.0, incident="t"), "TA", "1137", 0),
     (Event("tamper", "end", 6.0, incident="t"), "TR", "3137", 0),
-    (Event("trouble", "start", 7.0, incident="s", detail={"kind": "sensor"}), "UT", "1380", 0),
-    (Event("trouble", "end", 8.0, incident="s", detail={"kind": "sensor"}), "UJ", "3380", 0),
+    # the daemon names the failing part in detail.component
+    (
+        Event("trouble", "start", 7.0, incident="s", detail={"component": "sensor", "reason": "no frames"}),
+        "UT",
+        "1380",
+        0,
+    ),
+    (Event("trouble", "end", 8.0, incident="s", detail={"component": "sensor"}), "UJ", "3380", 0),
     (Event("trouble", "start", 9.0, incident="l", detail={"kind": "link"}), "YC", "1350", 0),
     (Event("trouble", "end", 10.0, incident="l", detail={"kind": "link"}), "YK", "3350", 0),
-    (Event("trouble", "start", 11.0, incident="o", detail={"kind": "disk"}), "YX", "1300", 0),
+    (Event("trouble", "instant", 11.0, detail={"component": "task:pipeline", "reason": "crashed"}), "YX", "1300", 0),
     (Event("selftest", "instant", 12.0), "RP", "1602", 0),
 ]
 NOT_FOR_THE_CENTRE = [

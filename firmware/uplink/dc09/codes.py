@@ -5,8 +5,8 @@
 | fire | 110 Fire | FA / FH |
 | person in an armed zone | 130 Burglary | BA / BH |
 | tamper | 137 Tamper | TA / TR |
-| trouble, communication path (``detail.kind`` link) | 350 Communication trouble | YC / YK |
-| trouble, sensor (``detail.kind`` sensor) | 380 Sensor trouble | UT / UJ |
+| trouble of a communication path (link, mqtt, dc09) | 350 Communication trouble | YC / YK |
+| trouble of the sensor (sensor, camera) | 380 Sensor trouble | UT / UJ |
 | trouble, anything else | 300 System trouble | YX / YZ |
 | self-test | 602 Periodic test report | RP |
 
@@ -44,9 +44,12 @@ TROUBLE_KINDS: dict[str, AlarmCode] = {
     "link": COMMUNICATION_TROUBLE,
     "network": COMMUNICATION_TROUBLE,
     "uplink": COMMUNICATION_TROUBLE,
+    "mqtt": COMMUNICATION_TROUBLE,
+    "dc09": COMMUNICATION_TROUBLE,
     "sensor": SENSOR_TROUBLE,
     "camera": SENSOR_TROUBLE,
 }
+"""Trouble events name what failed in ``detail.kind`` or, as the daemon writes them, ``detail.component``."""
 
 
 def _detail(payload: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -71,7 +74,8 @@ def code_for(payload: Mapping[str, Any]) -> AlarmCode | None:
     if kind == "tamper":
         return TAMPER
     if kind == "trouble":
-        return TROUBLE_KINDS.get(str(_detail(payload).get("kind", "")), SYSTEM_TROUBLE)
+        detail = _detail(payload)
+        return TROUBLE_KINDS.get(str(detail.get("kind") or detail.get("component") or ""), SYSTEM_TROUBLE)
     if kind == "selftest":
         return PERIODIC_TEST
     return None

@@ -315,7 +315,7 @@ class Dc09Transmitter:
             t=time.monotonic(),
             incident=incident,
             detail={
-                "source": "dc09",
+                "component": "dc09",
                 "kind": "link",
                 "path": "primary",
                 "receiver": self.links[0].name,
