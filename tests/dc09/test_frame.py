@@ -139,3 +139,24 @@ def test_build_then_parse_gives_back_the_fields(
     wire = frame.build(msg, key)
     assert wire.startswith(b"\n") and wire.endswith(b"\r")
     assert frame.parse(wire, key) == msg
+
+
+def test_routing_sends_alarms_trouble_and_tests_but_not_vehicles_or_disarmed_persons() -> None:
+    from firmware.events import Event
+    from firmware.uplink.dc09.routing import dc09_wants
+
+    for kind, phase in [
+        ("fire", "start"),
+        ("fire", "end"),
+        ("tamper", "start"),
+        ("trouble", "instant"),
+        ("selftest", "instant"),
+        ("person", "start"),
+    ]:
+        assert dc09_wants(Event(kind, phase, 0.0)), kind  # type: ignore[arg-type]
+    assert not dc09_wants(Event("vehicle", "start", 0.0))
+    assert not dc09_wants(Event("motion", "instant", 0.0))
+    assert not dc09_wants(Event("person", "start", 0.0, detail={"armed": False}))
+    assert not dc09_wants(Event("person", "start", 0.0), armed=False)  # the policy says disarmed
+    assert dc09_wants(Event("person", "end", 0.0, detail={"armed": False}), armed=True)
+    assert dc09_wants(Event("fire", "start", 0.0), armed=False)  # fire goes out armed or not

@@ -64,13 +64,16 @@ def is_armed(payload: Mapping[str, Any]) -> bool:
     return bool(_detail(payload).get("armed", True))
 
 
-def code_for(payload: Mapping[str, Any]) -> AlarmCode | None:
-    """The code for an outbox payload (``type``, ``phase``, ``zone``, ``detail``); None: not for the centre."""
+def code_for(payload: Mapping[str, Any], *, armed: bool | None = None) -> AlarmCode | None:
+    """The code for an outbox payload (``type``, ``phase``, ``zone``, ``detail``); None: not for the centre.
+
+    ``armed`` overrides what the payload says about a person's zone being armed.
+    """
     kind = payload.get("type")
     if kind == "fire":
         return FIRE
     if kind == "person":
-        return BURGLARY if is_armed(payload) else None
+        return BURGLARY if (is_armed(payload) if armed is None else armed) else None
     if kind == "tamper":
         return TAMPER
     if kind == "trouble":
@@ -92,13 +95,14 @@ def data_field(
     account: str,
     partition: int,
     zones: Mapping[str, int],
+    armed: bool | None = None,
 ) -> str | None:
     """The text inside ``[...]`` for this event, or None when the centre does not get it.
 
     ``zones`` maps zone names to the numbers agreed with the centre; an event without a zone or
     with a zone not in the table is reported on zone 0 (the unit itself).
     """
-    code = code_for(payload)
+    code = code_for(payload, armed=armed)
     if code is None:
         return None
     zone_name = payload.get("zone")

@@ -151,7 +151,10 @@ class Dc09Transmitter:
     async def deliver(self, entry: EntryLike) -> None:
         """Send one outbox entry until the centre ACKs it, then ack it in the outbox."""
         s = self.settings
-        data = codes.data_field(entry.payload, token=s.token, account=s.account, partition=s.partition, zones=s.zones)
+        # whoever put a person into the dc09 queue decided it was in an armed zone (see routing)
+        data = codes.data_field(
+            entry.payload, token=s.token, account=s.account, partition=s.partition, zones=s.zones, armed=True
+        )
         if data is None:
             self.counts["unreportable"] += 1
             log.warning(
