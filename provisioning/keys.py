@@ -7,6 +7,7 @@ Every private key is created with mode 0600 from the first byte (``os.open`` wit
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -93,23 +94,46 @@ def sign_client(
     """A TLS client certificate for ``unit_id``; the CSR's own subject is ignored, its signature is not."""
     if not csr.is_signature_valid:
         raise ValueError("the certificate request's signature is invalid")
+    return sign_leaf(ca_key, ca_cert, csr.public_key(), unit_id, server_names=None, years=years)  # type: ignore[arg-type]
+
+
+def sign_leaf(
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca_cert: x509.Certificate,
+    public_key: ec.EllipticCurvePublicKey,
+    common_name: str,
+    server_names: list[str] | None,
+    years: int = 10,
+) -> x509.Certificate:
+    """A client certificate, or a server certificate for ``server_names`` (DNS names or IPs)."""
     now = dt.datetime.now(dt.UTC)
-    return (
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, unit_id)]))
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
         .issuer_name(ca_cert.subject)
-        .public_key(csr.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
             critical=False,
         )
-        .sign(ca_key, hashes.SHA256())
     )
+    if server_names is None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    else:
+        sans: list[x509.GeneralName] = []
+        for name in server_names:
+            try:
+                sans.append(x509.IPAddress(ipaddress.ip_address(name)))
+            except ValueError:
+                sans.append(x509.DNSName(name))
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        ).add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    return builder.sign(ca_key, hashes.SHA256())
 
 
 def cert_pem(cert: x509.Certificate) -> bytes:

@@ -1,0 +1,188 @@
+"""cloud-init NoCloud seed for a freshly flashed Raspberry Pi OS card: the unit's whole first boot.
+
+Raspberry Pi OS (Bookworm and later) runs cloud-init from the boot partition (FAT, mounted at
+``/boot/firmware`` on the Pi). ``unit write`` puts there:
+
+* ``meta-data``: instance id (the unit id) and hostname;
+* ``network-config``: Wi-Fi and/or a 4G modem (netplan v2, NetworkManager renderer);
+* ``user-data``: hostname, the technicians' account with SSH key only (no password anywhere),
+  packages, the unit's ``/etc/parkvakt`` files (``write_files``) and a first-boot script that
+  installs the bundled release offline and enables the service;
+* ``parkvakt/parkvakt-<version>.tar.gz``: that release (optional; otherwise install it yourself).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from provisioning.unit import Unit, unit_files
+
+BOOT_MOUNT = "/boot/firmware"
+PACKAGES = ["python3-venv", "alsa-utils", "python3-systemd"]
+TECHNICIAN = "technician"
+
+UPDATE_RESUME_UNIT = """\
+# Finishes an update that a power cut interrupted; runs before the daemon at every boot.
+[Unit]
+Description=Parkvakt update agent: resume an interrupted update
+Before=parkvakt.service
+ConditionPathExists=/var/lib/parkvakt/update/state.json
+
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'exec "$(readlink -f /opt/parkvakt/current)/venv/bin/python" -m firmware.update resume'
+TimeoutStartSec=30min
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+@dataclass(frozen=True)
+class Network:
+    wifi_ssid: str | None = None
+    wifi_password: str | None = None
+    country: str = "SE"
+    modem_apn: str | None = None
+    modem_device: str = "cdc-wdm0"
+
+
+def bootstrap_script(version: str, sha256: str) -> str:
+    artifact = f"{BOOT_MOUNT}/parkvakt/parkvakt-{version}.tar.gz"
+    rel = f"/opt/parkvakt/releases/{version}"
+    return f"""\
+#!/bin/sh
+# Parkvakt first boot: install release {version} from the boot partition, offline, and start it.
+set -eu
+echo "{sha256}  {artifact}" | sha256sum -c -
+id parkvakt >/dev/null 2>&1 || useradd --system --home-dir /var/lib/parkvakt --shell /usr/sbin/nologin parkvakt
+for g in gpio video dialout i2c audio; do getent group "$g" >/dev/null && usermod -aG "$g" parkvakt; done
+rm -rf "{rel}"
+mkdir -p "{rel}"
+tar -xzf "{artifact}" -C "{rel}"
+python3 -m venv --system-site-packages "{rel}/venv"
+"{rel}/venv/bin/pip" install --no-index --find-links "{rel}/wheels" -r /dev/stdin <<EOF
+$(python3 -c 'import json,sys; print("\\n".join(json.load(open(sys.argv[1]))["requirements"]))' "{rel}/manifest.json")
+EOF
+echo "{version}" > "{rel}/INSTALLED"
+ln -sfn "releases/{version}" /opt/parkvakt/.current.tmp
+mv -T /opt/parkvakt/.current.tmp /opt/parkvakt/current
+unit_file=$(find "{rel}/venv" -path '*/provisioning/systemd/parkvakt.service' | head -n 1)
+cp "$unit_file" /etc/systemd/system/parkvakt.service
+chgrp parkvakt /etc/parkvakt/command.key /etc/parkvakt/tls/client.key 2>/dev/null || true
+chmod 0640 /etc/parkvakt/command.key /etc/parkvakt/tls/client.key 2>/dev/null || true
+mkdir -p /var/lib/parkvakt
+chown -R parkvakt:parkvakt /var/lib/parkvakt
+systemctl daemon-reload
+systemctl enable parkvakt-update-resume.service
+systemctl enable --now parkvakt.service
+"""
+
+
+def _file_entry(path: str, data: bytes, permissions: str) -> dict:
+    try:
+        text = data.decode("utf-8")
+        if "\0" in text:
+            raise UnicodeDecodeError("utf-8", data, 0, 1, "NUL")
+        return {"path": path, "permissions": permissions, "owner": "root:root", "content": text}
+    except UnicodeDecodeError:
+        content = base64.b64encode(data).decode()
+        return {"path": path, "permissions": permissions, "owner": "root:root", "encoding": "b64", "content": content}
+
+
+SECRET_FILES = {"/etc/parkvakt/command.key", "/etc/parkvakt/tls/client.key"}
+
+
+def user_data(unit: Unit, ssh_keys: list[str], release: tuple[str, str] | None) -> dict:
+    """The cloud-config; ``release`` is ``(version, sha256)`` of the bundled artifact, if any."""
+    files = [
+        _file_entry(dest, src.read_bytes(), "0600" if dest in SECRET_FILES else "0644")
+        for dest, src in unit_files(unit).items()
+    ]
+    files.append(_file_entry("/etc/systemd/system/parkvakt-update-resume.service", UPDATE_RESUME_UNIT.encode(), "0644"))
+    doc: dict = {
+        "hostname": unit.name,
+        "manage_etc_hosts": True,
+        "disable_root": True,
+        "ssh_pwauth": False,
+        "users": [
+            {
+                "name": TECHNICIAN,
+                "gecos": "Parkvakt technician",
+                "groups": ["sudo", "adm"],
+                "shell": "/bin/bash",
+                "lock_passwd": True,
+                "sudo": "ALL=(ALL) NOPASSWD:ALL",
+                "ssh_authorized_keys": ssh_keys,
+            }
+        ],
+        "package_update": True,
+        "packages": PACKAGES,
+        "timezone": unit.site.timezone,
+        "write_files": files,
+    }
+    if release is not None:
+        version, sha = release
+        doc["write_files"].append(
+            _file_entry("/usr/local/sbin/parkvakt-bootstrap", bootstrap_script(version, sha).encode(), "0755")
+        )
+        doc["runcmd"] = [["/usr/local/sbin/parkvakt-bootstrap"]]
+    return doc
+
+
+def network_config(net: Network) -> dict:
+    network: dict = {"version": 2, "renderer": "NetworkManager"}
+    if net.wifi_ssid:
+        network["wifis"] = {
+            "wlan0": {
+                "dhcp4": True,
+                "optional": True,
+                "regulatory-domain": net.country,
+                "access-points": {net.wifi_ssid: {"password": net.wifi_password} if net.wifi_password else {}},
+            }
+        }
+    if net.modem_apn:
+        network["modems"] = {net.modem_device: {"apn": net.modem_apn, "dhcp4": True, "optional": True}}
+    network["ethernets"] = {"eth0": {"dhcp4": True, "optional": True}}
+    return {"network": network}
+
+
+def render(unit: Unit, net: Network, ssh_keys: list[str], release: Path | None) -> dict[str, bytes]:
+    """Every file to put on the boot partition, by relative path."""
+    bundled = None
+    out: dict[str, bytes] = {}
+    if release is not None:
+        data = release.read_bytes()
+        version = release.name.removeprefix("parkvakt-").removesuffix(".tar.gz")
+        bundled = (version, hashlib.sha256(data).hexdigest())
+        out[f"parkvakt/{release.name}"] = data
+    dump = {"sort_keys": False, "default_flow_style": False, "allow_unicode": True, "width": 1000}
+    out["user-data"] = ("#cloud-config\n" + yaml.safe_dump(user_data(unit, ssh_keys, bundled), **dump)).encode()
+    out["meta-data"] = yaml.safe_dump({"instance-id": unit.id, "local-hostname": unit.name}, **dump).encode()
+    out["network-config"] = yaml.safe_dump(network_config(net), **dump).encode()
+    return out
+
+
+def write_and_verify(target: Path, files: dict[str, bytes]) -> dict[str, str]:
+    """Write each file (fsync'd), read every one back and compare; returns path → sha256."""
+    if not target.is_dir():
+        raise FileNotFoundError(f"{target} is not a mounted boot partition folder")
+    hashes: dict[str, str] = {}
+    for rel, data in files.items():
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        hashes[rel] = hashlib.sha256(data).hexdigest()
+    bad = [rel for rel, digest in hashes.items() if hashlib.sha256((target / rel).read_bytes()).hexdigest() != digest]
+    if bad:
+        raise OSError(f"read back differs from what was written: {', '.join(bad)} (bad card?)")
+    return hashes
