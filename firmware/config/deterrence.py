@@ -41,6 +41,11 @@ class LadderStep(Section):
     after_s: float = Field(default=0.0, ge=0.0, le=3600.0)
     duration_s: float | None = Field(default=None, gt=0.0, le=3600.0)
     state: Literal["on", "blink"] = "on"
+    level: float | None = Field(default=None, gt=0.0, lt=1.0)  # dimmed, on a profile output with pwm = true
+
+    @property
+    def output_state(self) -> str:
+        return f"dim:{self.level:g}" if self.level is not None else self.state
 
 
 class VoiceSection(Section):
@@ -100,7 +105,8 @@ class DeterrenceSection(Section):
         board = info.data.get("board")
         if board is None:  # the profile itself was reported broken
             return value
-        have = set(load_profile(board).outputs)
+        profile = load_profile(board)
+        have = set(profile.outputs)
         named: list[tuple[str, str]] = []
         if isinstance(value, list):
             for i, item in enumerate(value):
@@ -116,6 +122,12 @@ class DeterrenceSection(Section):
             if name not in have and not (name == VOICE and info.field_name == "ladder"):
                 listing = ", ".join(sorted(have))
                 raise ValueError(f"{where}: unknown output {name!r}; board profile {board!r} has {listing}")
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, LadderStep) and item.level is not None:
+                    spec = profile.outputs.get(item.output)
+                    if spec is None or not spec.pwm:
+                        raise ValueError(f"step {i}: {item.output!r} cannot dim (no pwm = true in board profile)")
         return value
 
     @model_validator(mode="after")

@@ -112,7 +112,7 @@ class Ladder:
                 begin, end = self._step_window(incident, step)
                 if begin <= now < end and incident.present_at(begin):
                     reason = f"{incident.kind} in zone {incident.zone} for {now - incident.start:.0f} s: step {i + 1}"
-                    out.append(StepWant(step.output, step.state, reason, step.output == "siren"))
+                    out.append(StepWant(step.output, step.output_state, reason, step.output == "siren"))
         return out
 
     def voice_due(self, now: float) -> list[tuple[Incident, int]]:

@@ -31,6 +31,7 @@ class OutputSpec:
     active_high: bool = True
     safe_state: SafeState = "off"
     feedback: str | None = None
+    pwm: bool = False  # dimmable through a MOSFET or an LED driver's dim input; never on a relay
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,17 +167,18 @@ def _unknown(body: dict[str, Any], known: set[str], key: str, problems: list[tup
 
 
 def _parse_output(name: str, body: dict[str, Any], key: str, problems: list[tuple[str, str]]) -> OutputSpec | None:
-    _unknown(body, {"pin", "active_high", "safe_state", "feedback"}, key, problems)
+    _unknown(body, {"pin", "active_high", "safe_state", "feedback", "pwm"}, key, problems)
     pin = _pin(body, key, problems)
     active_high = _choice(body, "active_high", (True, False), True, key, problems)
     safe_state = _choice(body, "safe_state", ("off", "on"), "off", key, problems)
+    pwm = _choice(body, "pwm", (True, False), False, key, problems)
     feedback = body.get("feedback")
     if feedback is not None and not isinstance(feedback, str):
         problems.append((f"{key}.feedback", "must be the name of an input"))
         feedback = None
     if pin is None:
         return None
-    return OutputSpec(name, pin, active_high, safe_state, feedback)
+    return OutputSpec(name, pin, active_high, safe_state, feedback, pwm)
 
 
 def _parse_input(name: str, body: dict[str, Any], key: str, problems: list[tuple[str, str]]) -> InputSpec | None:

@@ -8,19 +8,27 @@ max on-time guard switches outputs off from its own timer thread.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from gpiozero import DigitalOutputDevice
+from gpiozero import DigitalOutputDevice, PWMOutputDevice
 
 from hw.gpio.boards import BoardProfile, OutputSpec
 
 if TYPE_CHECKING:
     from gpiozero import Factory
 
-OutputState = Literal["on", "off", "blink"]
+OutputState = str  # "on", "off", "blink", or "dim:LEVEL" (0 < LEVEL < 1) on a pwm output
+PWM_HZ = 200
 BLINK_ON_S = 0.5
 BLINK_OFF_S = 0.5
 LOCK_WAIT_S = 0.5
+
+
+def dim_level(state: str) -> float:
+    level = float(state.removeprefix("dim:"))
+    if not 0.0 < level <= 1.0:
+        raise ValueError(f"dim level must be in (0, 1], got {level}")
+    return level
 
 
 class UnknownOutput(KeyError):
@@ -31,17 +39,24 @@ class Outputs:
     def __init__(self, profile: BoardProfile, *, pin_factory: Factory) -> None:
         self.profile = profile
         self._lock = threading.RLock()
-        self._devices: dict[str, DigitalOutputDevice] = {}
+        self._devices: dict[str, DigitalOutputDevice | PWMOutputDevice] = {}
         self._states: dict[str, OutputState] = {}
         self._closed = False
         try:
             for spec in profile.outputs.values():
-                self._devices[spec.name] = DigitalOutputDevice(
-                    spec.pin,
-                    active_high=spec.active_high,
-                    initial_value=spec.safe_state == "on",
-                    pin_factory=pin_factory,
-                )
+                initial = spec.safe_state == "on"
+                if spec.pwm:
+                    self._devices[spec.name] = PWMOutputDevice(
+                        spec.pin,
+                        active_high=spec.active_high,
+                        initial_value=float(initial),
+                        frequency=PWM_HZ,
+                        pin_factory=pin_factory,
+                    )
+                else:
+                    self._devices[spec.name] = DigitalOutputDevice(
+                        spec.pin, active_high=spec.active_high, initial_value=initial, pin_factory=pin_factory
+                    )
                 self._states[spec.name] = spec.safe_state
         except BaseException:
             self.close()
@@ -71,6 +86,10 @@ class Outputs:
                 device.blink(on_time=BLINK_ON_S, off_time=BLINK_OFF_S, background=True)
             elif state == "on":
                 device.on()
+            elif state.startswith("dim:") and isinstance(device, PWMOutputDevice):
+                device.value = dim_level(state)
+            elif state.startswith("dim:"):
+                device.on()  # a plain output cannot dim: full on is the nearest it can do
             else:
                 device.off()
             self._states[name] = state

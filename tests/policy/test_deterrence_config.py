@@ -94,10 +94,14 @@ def test_unknown_profile_name_lists_the_bundled_ones(tmp_path: Path) -> None:
         ('[deterrence]\nquiet_hours = [{ start = "25:00" }]\n', "deterrence.quiet_hours[0].start: String should match"),
         (
             '[[deterrence.ladder]]\noutput = "siren"\nduration_s = 0\n',
-            "deterrence.ladder[0].duration_s: Input should be",
+            "deterrence.ladder[0].duration_s: Input should be greater than 0",
+        ),
+        (
+            '[[deterrence.ladder]]\noutput = "floodlight"\nlevel = 0.4\n',
+            "deterrence.ladder: step 0: 'floodlight' cannot dim (no pwm = true in board profile)",
         ),
     ],
-    ids=["ladder", "fire", "max-on-key", "siren-cap", "clock", "duration"],
+    ids=["ladder", "fire", "max-on-key", "siren-cap", "clock", "duration", "dim-a-relay"],
 )
 def test_policy_naming_an_unknown_output_or_bad_value_is_rejected(tmp_path: Path, snippet: str, expected: str) -> None:
     code, lines, path = check(tmp_path, f'[unit]\nid = "a"\n{snippet}')

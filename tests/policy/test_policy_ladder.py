@@ -142,3 +142,26 @@ def test_manual_trigger_runs_the_fire_outputs_for_its_duration(make_rig: Callabl
     rig.run_until(T0 + 40)
     assert_pin(rig.pin("siren"), [(0, False), (0, True), (30, False)])
     assert rig.actions[0].reason == "manual trigger for 30 s"
+
+
+def test_a_dimmable_floodlight_comes_on_dimmed_then_full(clock, tmp_path) -> None:
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+    from policy_rig import NOON
+
+    from firmware.policy import build_policy, fixed_start_wall_clock
+    from hw.gpio.boards import BOARDS_DIR
+
+    profile = tmp_path / "dimmable.toml"
+    profile.write_text((BOARDS_DIR / "rpi4-relay-hat.toml").read_text().replace("pin = 26\n", "pin = 26\npwm = true\n"))
+    ladder = [{"output": "floodlight", "level": 0.3}, {"output": "floodlight", "after_s": 20}]
+    config = unit_config({"board": str(profile), "ladder": ladder})
+    factory = MockFactory(pin_class=MockPWMPin)
+    policy = build_policy(config, pin_factory=factory, wall_clock=fixed_start_wall_clock(NOON, origin=T0))
+    rig = Rig(policy, factory, clock, [])
+    try:
+        rig.send(person("start", 10))
+        rig.run_until(T0 + 60, events=[person("end", 40)])
+        assert_pin(rig.pin("floodlight"), [(0, 0.0), (10, 0.3), (20, 1.0), (15, 0.0)])
+        assert rig.lines()[:2] == [("floodlight", "dim:0.3", 10.0), ("floodlight", "on", 30.0)]
+    finally:
+        policy.close()
