@@ -109,6 +109,9 @@ async def test_no_answer_times_out_reconnects_and_resends(receivers, outbox: Out
     assert {r.seq for r in rx.received} == {"0001"}
     assert rx.connections == 3  # a fresh connection after each failure
     assert tx.counts["timeout"] == 1 and tx.counts["error"] == 1
+    first, second, third = (r.at for r in rx.received)
+    assert second - first >= 0.3 + 0.08  # waited out the ACK timeout, then backed off
+    assert third - second >= 0.16  # the backoff doubled after the second failure
 
 
 async def test_receiver_closing_after_each_ack_costs_no_retry(receivers, outbox: Outbox) -> None:
