@@ -1,10 +1,10 @@
 """Hard maximum on-time per activation, enforced twice.
 
 * In policy time: ``expired(now)`` lists outputs on for longer than their limit, so a replay shows
-  the switch-off at ``on_since + limit`` in recording time.
+  the switch-off at the first frame at or after ``on_since + limit`` in recording time.
 * On a real timer: every activation starts its own ``threading.Timer`` (cancelled on off) that
-  calls ``trip`` from its thread, so a stalled pipeline that stops calling ``tick`` cannot hold a
-  siren on. Both routes report the same switch-off time, ``on_since + limit``.
+  calls ``trip(output, on_since + limit)`` from its thread, so a stalled pipeline that stops
+  calling ``tick`` cannot hold a siren on.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Every call recomputes which outputs are wanted, from four kinds of holder: open 
 (always, whatever the schedule or quiet hours), a manual trigger, and the ladder of each person
 incident while the unit is armed; then switches what changed and reports each switch as an
 ``Action``. The max on-time guard's real timer may switch an output off from its own thread;
-that switch-off is reported by the next call, stamped at ``on_since + limit`` so a replay and a
-live unit print the same line.
+that switch-off is reported by the next call, stamped at ``on_since + limit`` (when it happened).
+In policy time the guard acts at the first call at or after that moment.
 """
 
 from __future__ import annotations
@@ -257,8 +257,8 @@ class DeterrencePolicy:
     def _sync(self, now: float, off_reason: str | None = None) -> list[Action]:
         while self._late_trips:
             self._trip(*self._late_trips.pop(0))
-        for name, deadline in self.guard.expired(now):
-            self._trip(name, deadline)
+        for name, _deadline in self.guard.expired(now):
+            self._trip(name, now)  # at this call's time, so replay lines stay in time order
         self.ladder.expire(now)
         wanted = self._wanted(now)
         self._tripped &= set(wanted)
@@ -301,8 +301,8 @@ class DeterrencePolicy:
         else:  # the engine thread is stuck in here; account for the switch-off when it is back
             self._late_trips.append((name, deadline))
 
-    def _trip(self, name: str, deadline: float) -> None:
-        """Record a guard switch-off (policy time or timer thread, under the lock)."""
+    def _trip(self, name: str, at: float) -> None:
+        """Record a guard switch-off at ``at`` (policy time or timer thread, under the lock)."""
         with self._lock:
             if self._current.get(name, OFF) == OFF:
                 return
@@ -311,7 +311,7 @@ class DeterrencePolicy:
             self._tripped.add(name)
             self.stats.guard_trips += 1
             limit = self.config.max_on_s.get(name, 0.0)
-            self._pending.append(self._action(name, OFF, deadline, f"max on-time {limit:g} s reached"))
+            self._pending.append(self._action(name, OFF, at, f"max on-time {limit:g} s reached"))
 
     def _action(self, output: str, state: str, t: float, reason: str) -> Action:
         self.stats.actions += 1
