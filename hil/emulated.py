@@ -73,6 +73,7 @@ class EmulatedRig(Rig):
         self._unit: subprocess.Popen[bytes] | None = None
         self._emulator: subprocess.Popen[str] | None = None
         self._frames_started: float | None = None
+        self.serial_steps: list[tuple[str, float]] = []
         self._config: dict[str, Any] = {}
         self._closing = False
         self._wire = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -190,6 +191,7 @@ class EmulatedRig(Rig):
             path.write_text(json.dumps(script))
             args += ["--script", str(path)]
         self._frames_started = None
+        self.serial_steps = []
         self._emulator = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         assert self._emulator.stdout is not None
         first = self._emulator.stdout.readline().strip()
@@ -202,6 +204,9 @@ class EmulatedRig(Rig):
         for line in proc.stdout:
             if line.startswith("streaming "):
                 self._frames_started = float(line.split()[1])
+            elif line.startswith("step "):
+                _, name, t = line.split()
+                self.serial_steps.append((name, float(t)))
 
     @property
     def frames_started_at(self) -> float | None:

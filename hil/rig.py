@@ -44,6 +44,7 @@ class Rig(ABC):
     broker: BrokerWatch
     centre: AlarmCentre
     outputs: dict[str, OutputLog]
+    serial_steps: list[tuple[str, float]]  # (fault script step, rig time it began)
 
     @abstractmethod
     def start_unit(self, feed: Feed | None, *, config: dict[str, Any] | None = None) -> None:

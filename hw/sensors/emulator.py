@@ -15,7 +15,10 @@ order, after which it streams clean frames until the source ends:
 - ``{"silence": S}``: send nothing for S seconds;
 - ``{"unplug": S}``: close the port (the reader sees the device vanish), come back after S seconds
   on a new pty (``--link`` is repointed atomically);
+- ``{"noise": S}``: S seconds of random bytes at the line rate and no valid frame;
 - ``{"exit": true}``: stop.
+
+Each step's start is printed on stdout as ``step NAME MONOTONIC_TIME``.
 
 Commands the module receives (``A5 CMD VAL SUM``) are applied (rate, mode) and logged to
 ``--command-log`` as hex lines.
@@ -228,6 +231,8 @@ class ModuleEmulator:
 
     def run(self, script: list[dict[str, Any]]) -> None:
         for step in script:
+            name = next(iter(step))
+            print(f"step {name} {time.monotonic():.6f}", flush=True)
             if "frames" in step:
                 more = self.stream(
                     int(step["frames"]),
@@ -242,6 +247,12 @@ class ModuleEmulator:
                 while time.monotonic() < end:
                     self._poll_commands()
                     time.sleep(0.01)
+            elif "noise" in step:
+                end = time.monotonic() + float(step["noise"])
+                while time.monotonic() < end:
+                    self._poll_commands()
+                    self._write(self.rng.randbytes(proto.FRAME_BYTES // 8))
+                    time.sleep(1.0 / self.rate_hz / 8)
             elif "unplug" in step:
                 self.unplug()
                 time.sleep(float(step["unplug"]))
