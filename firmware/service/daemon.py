@@ -28,15 +28,17 @@ from typing import TYPE_CHECKING, Any
 from firmware import __version__
 from firmware.config import UnitConfig
 from firmware.engine import Engine, StepResult, build_engine
-from firmware.events import Action, Event, uuid7
+from firmware.events import Action, Event
 from firmware.service.debug import faults_from_env
 from firmware.service.frames import EngineWorker, SensorReader
 from firmware.service.liveness import Liveness, Verdict
 from firmware.service.logging import event_fields
 from firmware.service.notify import SystemdNotifier
+from firmware.service.privacy import AccessLog, alarm_snapshot_png, sweep_retention
 from firmware.service.reload import ReloadResult, reload_config
 from firmware.service.supervisor import Supervisor
 from firmware.service.uplinks import UplinkRunner
+from firmware.service.watch import SystemdDuties
 from firmware.sources import open_source, parse_source_override
 from hw.frame import ThermalFrame
 
@@ -49,7 +51,7 @@ TRACE_ENV = "PARKVAKT_LATENCY_TRACE"
 """Benchmarks only: a file that gets one JSON line per event and action with frame-arrival times."""
 
 
-class Daemon:
+class Daemon(SystemdDuties):
     def __init__(
         self,
         config_path: Path,
@@ -85,6 +87,7 @@ class Daemon:
         self._fps = 0.0
         self._trace = open(env[TRACE_ENV], "a", buffering=1) if env.get(TRACE_ENV) else None  # noqa: SIM115
         self._health: Any = None
+        self._background: set[asyncio.Future[None]] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -92,6 +95,8 @@ class Daemon:
         self._loop = asyncio.get_running_loop()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._open_health()
+        privacy = self.config.privacy
+        self.access_log = AccessLog(self.state_dir / privacy.access_log_file, enabled=privacy.access_log)
         from firmware.uplink.outbox import Outbox
 
         self.outbox = Outbox(self.state_dir / "outbox.sqlite", unit=self.config.unit.id)
@@ -112,6 +117,7 @@ class Daemon:
         self.supervisor.start("watchdog", self._watchdog_task)
         self.supervisor.start("status", self._status_task)
         self.supervisor.start("inputs", self._inputs_task)
+        self.supervisor.start("retention", self._retention_task)
         self.reader = SensorReader(self._open_source, self._on_frame, self.liveness, read_timeout_s=self.read_timeout_s)
         self.reader.start()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -228,8 +234,12 @@ class Daemon:
     def _on_result(self, result: StepResult, frame: ThermalFrame | None, wall: float, done: float) -> None:
         for event in result.events:
             self.record_event(event, frame_wall=wall)
+            if frame is not None and event.is_alarm and event.phase == "start":
+                self._send_snapshot(frame, event)
         for action in result.actions:
             self._record_action(action, frame, done)
+        if result.actions and self.uplinks.mqtt is not None:
+            self.uplinks.mqtt.state_changed()
         if frame is not None and self.liveness.frames_done == 1:
             log.info("first frame processed (%dx%d)", frame.shape[1], frame.shape[0])
             self._health_mark("frame", True, f"frame {frame.seq} processed")
@@ -270,6 +280,30 @@ class Daemon:
             }
             self._trace.write(json.dumps(line) + "\n")
 
+    def _send_snapshot(self, frame: ThermalFrame, event: Event) -> None:
+        mqtt = self.uplinks.mqtt
+        if mqtt is None:
+            return
+        masks = [z.polygon for z in self.config.detection.zones if z.kind == "mask"]
+        png = alarm_snapshot_png(self.config.privacy, frame, event, masks)
+        if png is None:
+            return
+
+        async def send() -> None:
+            sent = await mqtt.publish_snapshot(png)
+            if sent:
+                self.access_log.record("mqtt-operator", "snapshot", event_id=event.id, type=event.type, bytes=len(png))
+
+        task = asyncio.ensure_future(send())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _retention_task(self) -> None:
+        self.faults.maybe_crash("retention")
+        while True:
+            await asyncio.to_thread(sweep_retention, self.state_dir, self.config.privacy.retention_hours)
+            await asyncio.sleep(600.0)
+
     def sinks_for(self, event: Event) -> tuple[str, ...]:
         sinks: list[str] = []
         if self.config.mqtt.enabled:
@@ -295,100 +329,6 @@ class Daemon:
 
     def _task_trouble(self, task: str, reason: str, failing: bool) -> None:
         self.trouble(f"task:{task}", reason)
-
-    # ------------------------------------------------------------------ systemd
-
-    def _maybe_ready(self) -> None:
-        if self.notifier.sent_ready:
-            return
-        frame_ok = self.liveness.frames_done > 0 or self._sensor_trouble is not None
-        if frame_ok and self.uplinks.running():
-            self.notifier.status(self.status_line())
-            self.notifier.ready()
-            log.info("ready")
-
-    async def _watchdog_task(self) -> None:
-        self.faults.maybe_crash("watchdog")
-        period = self.notifier.watchdog_period_s
-        interval = min(1.0, period / 3) if period else 1.0
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(interval)
-            now = time.monotonic()
-            lag = now - last - interval
-            last = now
-            verdict = self.liveness.verdict(now)
-            if verdict.healthy != self.verdict.healthy or verdict.sensor_dead != self.verdict.sensor_dead:
-                (log.info if verdict.healthy else log.critical)("liveness: %s", verdict.reason)
-            self.verdict = verdict
-            self._follow_sensor(verdict)
-            self._maybe_ready()
-            if lag > self.service.loop_lag_s:
-                log.warning("event loop lagged %.2f s; watchdog not petted this round", lag)
-                continue
-            if verdict.healthy:
-                self.notifier.watchdog()
-
-    def _follow_sensor(self, verdict: Verdict) -> None:
-        if verdict.sensor_dead and self._sensor_trouble is None:
-            self._sensor_trouble = uuid7()
-            health = self.reader.source.health() if self.reader.source is not None else None
-            detail = health.last_error if health and health.last_error else self.reader.last_error
-            reason = f"no frame for {self.service.sensor_dead_s:.0f} s" + (f" ({detail})" if detail else "")
-            self.trouble("sensor", reason, phase="start", incident=self._sensor_trouble)
-        elif not verdict.sensor_dead and self._sensor_trouble is not None and self.liveness.frames_done:
-            self.trouble("sensor", "frames flowing again", phase="end", incident=self._sensor_trouble)
-            self._sensor_trouble = None
-
-    def status_line(self) -> str:
-        armed = self.armed()
-        armed_text = "armed" if armed is True else "disarmed" if armed is False else "no policy"
-        sensor = "sensor DEAD" if self._sensor_trouble else "sensor ok"
-        on = sorted(k for k, v in self.outputs.items() if v not in ("off", "safe"))
-        parts = [
-            armed_text,
-            f"{self._fps:.1f} fps",
-            sensor,
-            f"outbox {self.outbox.depth()}",
-            self.uplinks.summary(),
-            "outputs " + (",".join(on) if on else "off"),
-        ]
-        if not self.verdict.healthy:
-            parts.append(self.verdict.reason)
-        return " · ".join(p for p in parts if p)
-
-    async def _status_task(self) -> None:
-        self.faults.maybe_crash("status")
-        last_frames, last_t = self.liveness.frames_done, time.monotonic()
-        while True:
-            await asyncio.sleep(self.service.status_interval_s)
-            now, frames = time.monotonic(), self.liveness.frames_done
-            self._fps = (frames - last_frames) / max(1e-6, now - last_t)
-            last_frames, last_t = frames, now
-            self.notifier.status(self.status_line())
-
-    def state_snapshot(self) -> dict[str, Any]:
-        """The retained ``state`` the uplink publishes."""
-        return {
-            "armed": self.armed(),
-            "outputs": dict(self.outputs),
-            "sensor": "dead" if self._sensor_trouble else "ok",
-        }
-
-    def telemetry_snapshot(self) -> dict[str, Any]:
-        source = self.reader.source if hasattr(self, "reader") else None
-        health = source.health() if source is not None else None
-        return {
-            "fps": round(self._fps, 2),
-            "frames": self.liveness.frames_done,
-            "frames_dropped": self.frames_dropped,
-            "sensor_frames_rejected": health.frames_rejected if health else None,
-            "sensor_reconnects": health.reconnects if health else None,
-            "sensor_errors": self.reader.errors if hasattr(self, "reader") else 0,
-            "outbox_depth": self.outbox.depth(),
-            "task_restarts": {name: r.restarts for name, r in self.supervisor.tasks.items()},
-            "watchdog": self.verdict.reason,
-        }
 
     # ------------------------------------------------------------------ reload
 

@@ -10,8 +10,9 @@ After the prefix comes a comma-separated list of faults:
 
 * ``hang-pipeline-after=N``: the engine thread blocks for ever inside the N-th frame step
   (the watchdog must stop);
-* ``crash-task=NAME``: the supervised task ``NAME`` raises once, shortly after it starts
-  (the supervisor must restart it and report ``trouble``).
+* ``crash-task=NAME``: the supervised task ``NAME`` (``watchdog``, ``status``, ``inputs``,
+  ``retention``, ``mqtt``, ``dc09``) raises once when it starts (the supervisor must restart it
+  and report ``trouble``); repeat the item to crash several tasks.
 
 Example: ``PARKVAKT_TEST_FAULTS=i-know-this-breaks-the-unit:hang-pipeline-after=20``.
 """

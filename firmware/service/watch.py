@@ -1,0 +1,113 @@
+"""The daemon's systemd duties: READY, the watchdog verdict each round, STATUS, and the state and
+telemetry the uplink publishes. A mixin of ``Daemon`` (daemon.py), split out to keep each file
+readable; it uses the daemon's ``liveness``, ``notifier``, ``outbox``, ``uplinks`` and ``reader``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from firmware.events import uuid7
+from firmware.service.liveness import Verdict
+
+if TYPE_CHECKING:
+    from firmware.service.daemon import Daemon
+
+log = logging.getLogger("parkvakt.daemon")
+
+
+class SystemdDuties:
+    def _maybe_ready(self: Daemon) -> None:
+        if self.notifier.sent_ready:
+            return
+        frame_ok = self.liveness.frames_done > 0 or self._sensor_trouble is not None
+        if frame_ok and self.uplinks.running():
+            self.notifier.status(self.status_line())
+            self.notifier.ready()
+            log.info("ready")
+
+    async def _watchdog_task(self: Daemon) -> None:
+        self.faults.maybe_crash("watchdog")
+        period = self.notifier.watchdog_period_s
+        interval = min(1.0, period / 3) if period else 1.0
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            lag = now - last - interval
+            last = now
+            verdict = self.liveness.verdict(now)
+            if verdict.healthy != self.verdict.healthy or verdict.sensor_dead != self.verdict.sensor_dead:
+                (log.info if verdict.healthy else log.critical)("liveness: %s", verdict.reason)
+            self.verdict = verdict
+            self._follow_sensor(verdict)
+            self._maybe_ready()
+            if lag > self.service.loop_lag_s:
+                log.warning("event loop lagged %.2f s; watchdog not petted this round", lag)
+                continue
+            if verdict.healthy:
+                self.notifier.watchdog()
+
+    def _follow_sensor(self: Daemon, verdict: Verdict) -> None:
+        if verdict.sensor_dead and self._sensor_trouble is None:
+            self._sensor_trouble = uuid7()
+            health = self.reader.source.health() if self.reader.source is not None else None
+            detail = health.last_error if health and health.last_error else self.reader.last_error
+            reason = f"no frame for {self.service.sensor_dead_s:.0f} s" + (f" ({detail})" if detail else "")
+            self.trouble("sensor", reason, phase="start", incident=self._sensor_trouble)
+        elif not verdict.sensor_dead and self._sensor_trouble is not None and self.liveness.frames_done:
+            self.trouble("sensor", "frames flowing again", phase="end", incident=self._sensor_trouble)
+            self._sensor_trouble = None
+
+    def status_line(self: Daemon) -> str:
+        armed = self.armed()
+        armed_text = "armed" if armed is True else "disarmed" if armed is False else "no policy"
+        sensor = "sensor DEAD" if self._sensor_trouble else "sensor ok"
+        on = sorted(k for k, v in self.outputs.items() if v not in ("off", "safe"))
+        parts = [
+            armed_text,
+            f"{self._fps:.1f} fps",
+            sensor,
+            f"outbox {self.outbox.depth()}",
+            self.uplinks.summary(),
+            "outputs " + (",".join(on) if on else "off"),
+        ]
+        if not self.verdict.healthy:
+            parts.append(self.verdict.reason)
+        return " · ".join(p for p in parts if p)
+
+    async def _status_task(self: Daemon) -> None:
+        self.faults.maybe_crash("status")
+        last_frames, last_t = self.liveness.frames_done, time.monotonic()
+        while True:
+            await asyncio.sleep(self.service.status_interval_s)
+            now, frames = time.monotonic(), self.liveness.frames_done
+            self._fps = (frames - last_frames) / max(1e-6, now - last_t)
+            last_frames, last_t = frames, now
+            self.notifier.status(self.status_line())
+
+    def state_snapshot(self: Daemon) -> dict[str, Any]:
+        """The retained ``state`` the uplink publishes."""
+        return {
+            "armed": self.armed(),
+            "outputs": dict(self.outputs),
+            "sensor": "dead" if self._sensor_trouble else "ok",
+        }
+
+    def telemetry_snapshot(self: Daemon) -> dict[str, Any]:
+        source = self.reader.source if hasattr(self, "reader") else None
+        health = source.health() if source is not None else None
+        return {
+            "fps": round(self._fps, 2),
+            "frames": self.liveness.frames_done,
+            "frames_dropped": self.frames_dropped,
+            "sensor_frames_rejected": health.frames_rejected if health else None,
+            "sensor_reconnects": health.reconnects if health else None,
+            "sensor_errors": self.reader.errors if hasattr(self, "reader") else 0,
+            "outbox_depth": self.outbox.depth(),
+            "task_restarts": {name: r.restarts for name, r in self.supervisor.tasks.items()},
+            "watchdog": self.verdict.reason,
+        }
