@@ -4,7 +4,8 @@ Raspberry Pi OS (Bookworm and later) runs cloud-init from the boot partition (FA
 ``/boot/firmware`` on the Pi). ``unit write`` puts there:
 
 * ``meta-data``: instance id (the unit id) and hostname;
-* ``network-config``: Wi-Fi and/or a 4G modem (netplan v2, NetworkManager renderer);
+* ``network-config``: Ethernet and Wi-Fi (netplan v2, NetworkManager renderer); a 4G modem gets a
+  NetworkManager connection file through ``write_files``;
 * ``user-data``: hostname, the technicians' account with SSH key only (no password anywhere),
   packages, the unit's ``/etc/parkvakt`` files (``write_files``) and a first-boot script that
   installs the bundled release offline and enables the service;
@@ -99,13 +100,24 @@ def _file_entry(path: str, data: bytes, permissions: str) -> dict:
 SECRET_FILES = {"/etc/parkvakt/command.key", "/etc/parkvakt/tls/client.key"}
 
 
-def user_data(unit: Unit, ssh_keys: list[str], release: tuple[str, str] | None) -> dict:
+def modem_connection(apn: str) -> str:
+    """A NetworkManager keyfile for the 4G modem (netplan v2 in cloud-init has no modem section)."""
+    return (
+        "[connection]\nid=parkvakt-4g\ntype=gsm\nautoconnect=true\n\n"
+        f"[gsm]\napn={apn}\n\n[ipv4]\nmethod=auto\n\n[ipv6]\nmethod=auto\n"
+    )
+
+
+def user_data(unit: Unit, ssh_keys: list[str], release: tuple[str, str] | None, net: Network) -> dict:
     """The cloud-config; ``release`` is ``(version, sha256)`` of the bundled artifact, if any."""
     files = [
         _file_entry(dest, src.read_bytes(), "0600" if dest in SECRET_FILES else "0644")
         for dest, src in unit_files(unit).items()
     ]
     files.append(_file_entry("/etc/systemd/system/parkvakt-update-resume.service", UPDATE_RESUME_UNIT.encode(), "0644"))
+    if net.modem_apn:
+        nm = "/etc/NetworkManager/system-connections/parkvakt-4g.nmconnection"
+        files.append(_file_entry(nm, modem_connection(net.modem_apn).encode(), "0600"))
     doc: dict = {
         "hostname": unit.name,
         "manage_etc_hosts": True,
@@ -147,8 +159,6 @@ def network_config(net: Network) -> dict:
                 "access-points": {net.wifi_ssid: {"password": net.wifi_password} if net.wifi_password else {}},
             }
         }
-    if net.modem_apn:
-        network["modems"] = {net.modem_device: {"apn": net.modem_apn, "dhcp4": True, "optional": True}}
     network["ethernets"] = {"eth0": {"dhcp4": True, "optional": True}}
     return {"network": network}
 
@@ -163,7 +173,7 @@ def render(unit: Unit, net: Network, ssh_keys: list[str], release: Path | None) 
         bundled = (version, hashlib.sha256(data).hexdigest())
         out[f"parkvakt/{release.name}"] = data
     dump = {"sort_keys": False, "default_flow_style": False, "allow_unicode": True, "width": 1000}
-    out["user-data"] = ("#cloud-config\n" + yaml.safe_dump(user_data(unit, ssh_keys, bundled), **dump)).encode()
+    out["user-data"] = ("#cloud-config\n" + yaml.safe_dump(user_data(unit, ssh_keys, bundled, net), **dump)).encode()
     out["meta-data"] = yaml.safe_dump({"instance-id": unit.id, "local-hostname": unit.name}, **dump).encode()
     out["network-config"] = yaml.safe_dump(network_config(net), **dump).encode()
     return out
