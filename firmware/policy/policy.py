@@ -11,7 +11,7 @@ In policy time the guard acts at the first call at or after that moment.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from firmware.config.detection import ZoneSection
@@ -135,6 +135,17 @@ class DeterrencePolicy:
     def states(self) -> dict[str, str]:
         with self._lock:
             return dict(self._current)
+
+    def health(self) -> dict[str, Any]:
+        """Counters and problems for the unit's status: policy stats, audio errors, missing clips."""
+        with self._lock:
+            out: dict[str, Any] = {"stats": asdict(self.stats), "outputs": dict(self._current)}
+        if self.audio is not None:
+            from hw.audio import resolve_clip
+
+            out["audio"] = asdict(self.audio.stats)
+            out["missing_clips"] = [c for c in self.config.voice.clips if not resolve_clip(c).is_file()]
+        return out
 
     def drain_local_events(self) -> list[Event]:
         """Tamper and PIR events from the board's inputs, for the daemon to inject and send upstream."""

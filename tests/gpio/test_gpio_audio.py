@@ -93,3 +93,32 @@ def test_volume_scales_the_samples(voices: dict[str, Path], tmp_path: Path) -> N
     full, scaled = samples(voices["warning_en"]), samples(half)
     assert len(full) == len(scaled)
     assert abs(np.abs(scaled).max() - np.abs(full).max() * 0.5) <= 1
+
+
+def test_policy_health_names_missing_clips_and_counts_audio_errors(tmp_path: Path) -> None:
+    from firmware.config import parse_config
+    from firmware.events import Event
+    from firmware.policy import build_policy
+
+    config = parse_config(
+        {
+            "unit": {"id": "t"},
+            "deterrence": {
+                "ladder": [{"output": "voice"}],
+                "quiet_hours": [],
+                "voice": {"clips": [str(tmp_path / "gone.wav")], "device": "null"},
+            },
+        }
+    )
+    policy = build_policy(config, pin_factory=MockFactory(), play_audio=True)
+    try:
+        actions = policy.on_event(Event(type="person", phase="start", t=0.0, incident="p"))
+        assert [a.output for a in actions] == ["voice"]
+        assert policy.audio is not None
+        policy.audio.wait(10)
+        health = policy.health()
+        assert health["missing_clips"] == [str(tmp_path / "gone.wav")]
+        assert health["audio"]["errors_by_reason"] == {"missing_clip": 1}
+        assert health["outputs"]["floodlight"] == "off"
+    finally:
+        policy.close()
