@@ -23,7 +23,7 @@ Frames with per-frame ground truth (for training a classifier on object patches)
     sc.labels(seconds=60)                        # the labels.json intervals (hw.recording.LabelEvent)
     sc.recording(seconds=60)                     # a hw.recording.Recording, ready for save_recording
 
-``Scenario.chunks(...)`` yields the same in blocks of 256 frames for long runs. ``SCENARIOS`` (in
+``Scenario.chunks(...)`` yields the same in blocks (about a million pixels each) for long runs. ``SCENARIOS`` (in
 ``hw.sim.scenarios``) lists the names with a one-line description and natural length.
 
 Seeds: **below 1000 for training, 1000 and above for evaluation** (``python -m hw.sim.suite``

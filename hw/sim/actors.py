@@ -149,7 +149,11 @@ def arriving_car(
     start_x = side * (half_width_at(cam, lane) + 4.0)
     speed = float(rng.uniform(2.5, 5.5))
     sx, sy = stall
-    path = Path.through(t0, [(start_x, lane), (sx, lane), (sx, sy)], speed)
+    drive = Path.through(t0, [(start_x, lane), (sx, lane)], speed)
+    park = Path.through(
+        drive.t[-1] + float(rng.uniform(0.5, 3.0)), [(sx, lane), (sx, sy)], float(rng.uniform(1.0, 2.0))
+    )
+    path = Path(drive.t + park.t, drive.x + park.x, drive.y + park.y)
     parked_at = path.t[-1]
     engine_off = parked_at + float(rng.uniform(3.0, 40.0))
     nose = 1.0 if sy > lane else -1.0

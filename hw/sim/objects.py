@@ -117,7 +117,7 @@ class SceneObject:
 
 @dataclass(slots=True)
 class Person(SceneObject):
-    """A walker or loiterer: clothing reads 28–33 °C, the head a little warmer; optional umbrella."""
+    """A walker or loiterer: legs, torso (clothing reads 28–33 °C) and a warmer head; optional umbrella."""
 
     cls: ObjectClass = "person"
     path: Path = field(default_factory=lambda: Path.still(0.0, 15.0))
@@ -129,9 +129,17 @@ class Person(SceneObject):
     def layers(self, t: np.ndarray, env: Environment, cam: Camera) -> list[Layer]:
         x, y = self.path.at(t)
         p = self.present(t)
-        body = np.full_like(t, self.body_c)
+        vx, vy = self.path.speed(t)
+        speed = np.hypot(vx, vy)
+        # a walker's legs open and close about twice a step cycle: the gait a tracker can see
+        stride = np.where(speed > 0.2, np.abs(np.sin(np.pi * 1.3 * speed * t)), 0.0)
+        legs_h = 0.47 * self.height_m
+        torso_h = self.height_m - 0.25 - legs_h
         out = [
-            _box_layer(cam, x, y, (0.5, 0.3, self.height_m - 0.25), 0.0, 0.6 * p, body, 0.97),
+            _box_layer(
+                cam, x, y, (0.25 + 0.3 * stride, 0.25, legs_h), 0.0, 0.6 * p, np.full_like(t, self.body_c - 1.5), 0.97
+            ),
+            _box_layer(cam, x, y, (0.48, 0.28, torso_h), legs_h, 0.8 * p, np.full_like(t, self.body_c), 0.97),
             _box_layer(cam, x, y, (0.2, 0.22, 0.25), self.height_m - 0.25, 0.8 * p, np.full_like(t, self.head_c), 0.98),
         ]
         if self.umbrella:
@@ -232,17 +240,21 @@ class Car(SceneObject):
         air = env.air_c(t)
         side = env.surface_c("car-side", t)
         roof = env.surface_c(self.roof, t)
-        hood = np.maximum(roof, air + self.hood_rise(t))
+        hood = np.maximum(roof, air + self.hood_rise(t) * (1.0 - 0.6 * env.wetness(t)))  # water film evaporates
         run = self.running(t)
         pulse = 1.0 + 0.25 * np.sin(2 * math.pi * self.idle_pulse_hz * t)
         exhaust = np.where(run, air + (self.exhaust_c - air) * pulse, air + 3.0)
         fx, fy = x + hx * (CAR_LENGTH / 2 - 0.7), y + hy * (CAR_LENGTH / 2 - 0.7)
         rx, ry = x - hx * (CAR_LENGTH / 2 + 0.15), y - hy * (CAR_LENGTH / 2 + 0.15)
+        cx, cy = x - hx * 0.3, y - hy * 0.3
+        cabin_w = ax * 2.5 + ay * 1.6
+        cabin_d = ax * 1.6 + ay * 2.5
         hood_w = ax * 1.3 + ay * 1.6
         hood_d = ax * 1.6 + ay * 1.3
         return [
-            _box_layer(cam, x, y, (w, d, 1.45), 0.0, 0.85 * p, side, 0.88),
-            _box_layer(cam, x - hx * 0.4, y - hy * 0.4, (w * 0.45, d * 0.45, 0.05), 1.42, 0.95 * p, roof, 0.9),
+            _box_layer(cam, x, y, (w, d, 0.95), 0.0, 0.9 * p, side, 0.88),
+            _box_layer(cam, cx, cy, (cabin_w, cabin_d, 0.45), 0.95, 0.85 * p, env.surface_c("glass", t), 0.85),
+            _box_layer(cam, cx, cy, (cabin_w * 0.85, cabin_d * 0.8, 0.05), 1.40, 0.95 * p, roof, 0.9),
             _box_layer(cam, fx, fy, (hood_w, hood_d, 0.05), 0.95, 0.9 * p, hood, 0.9),
             _box_layer(cam, rx, ry, (0.3, 0.3, 0.3), 0.15, np.where(run, 0.8, 0.3) * p, exhaust, 0.9),
         ]

@@ -15,7 +15,7 @@ from hw.sim.render import Geometry, GroundTruthObject, Scene, geometry, render_c
 from hw.sim.scenarios import SCENARIOS
 from hw.sim.sensor_noise import NoiseModel
 
-CHUNK_FRAMES = 256
+CHUNK_PIXELS = 1 << 20  # frames are rendered in blocks of about this many pixels (4 MiB of float32)
 LABEL_GAP_S = 2.0  # visibility gaps shorter than this do not split a label interval
 LABEL_TYPES = ("fire", "person", "vehicle")
 
@@ -76,6 +76,12 @@ class Scenario:
     def shape(self) -> tuple[int, int]:
         return self.scene.camera.shape
 
+    @property
+    def chunk_frames(self) -> int:
+        """Frames per rendered block; fixed per shape, so frames never depend on how they are asked for."""
+        h, w = self.shape
+        return max(16, CHUNK_PIXELS // (h * w))
+
     def frame_count(self, seconds: float | None, fps: float) -> int:
         return max(1, math.floor((self.length_s if seconds is None else seconds) * fps + 1e-9))
 
@@ -83,8 +89,9 @@ class Scenario:
         self, seconds: float | None = None, *, fps: float = 8.0, with_truth: bool = False, first_chunk: int = 0
     ) -> Iterator[Rendered]:
         n = self.frame_count(seconds, fps)
-        for c in range(first_chunk, math.ceil(n / CHUNK_FRAMES)):
-            idx = np.arange(c * CHUNK_FRAMES, min(n, (c + 1) * CHUNK_FRAMES))
+        size = self.chunk_frames
+        for c in range(first_chunk, math.ceil(n / size)):
+            idx = np.arange(c * size, min(n, (c + 1) * size))
             t = idx / fps
             rng = np.random.default_rng([self.seed, c, 0x51A])
             frames, ambient, geo, apparent = render_chunk(self.scene, t, rng, with_truth=with_truth)
@@ -127,8 +134,8 @@ class Scenario:
         """The ``labels.json`` intervals: per type, the union of frames where a labelled object is visible."""
         n = self.frame_count(seconds, fps)
         seen = {k: np.zeros(n, dtype=bool) for k in LABEL_TYPES}
-        for c in range(math.ceil(n / CHUNK_FRAMES)):
-            idx = np.arange(c * CHUNK_FRAMES, min(n, (c + 1) * CHUNK_FRAMES))
+        for c in range(math.ceil(n / 4096)):
+            idx = np.arange(c * 4096, min(n, (c + 1) * 4096))
             geo = geometry(self.scene, idx / fps)
             visible = geo.visible_mask()
             for k, obj in enumerate(self.scene.objects):
@@ -164,6 +171,6 @@ def _intervals(kind: str, mask: np.ndarray, fps: float) -> list[LabelEvent]:
     ends = np.concatenate([idx[breaks], [idx[-1]]])
     last = len(mask) - 1
     return [
-        LabelEvent(type=kind, start=round(s / fps, 3), end=None if e == last else round(e / fps, 3))  # type: ignore[arg-type]
+        LabelEvent(type=kind, start=round(float(s) / fps, 3), end=None if e == last else round(float(e) / fps, 3))  # type: ignore[arg-type]
         for s, e in zip(starts, ends, strict=True)
     ]
