@@ -20,6 +20,7 @@ from firmware.events import Action, Event
 from firmware.policy.guard import MaxOnGuard
 from firmware.policy.ladder import Ladder
 from firmware.policy.schedule import Schedule, WallClock
+from firmware.policy.selftest import ScheduledSelftest, SelftestClock, feedback_result, outputs_to_test
 
 if TYPE_CHECKING:
     from hw.audio import AudioPlayer
@@ -82,6 +83,8 @@ class DeterrencePolicy:
         self._pir_last: float | None = None
         self._local_events: list[Event] = []
         self._late_trips: list[tuple[str, float]] = []
+        self._selftest_clock = SelftestClock(config.selftest.at, self.schedule)
+        self._scheduled: ScheduledSelftest | None = None
 
     # --- the Policy protocol (firmware.engine) -------------------------------------------------
 
@@ -271,7 +274,9 @@ class DeterrencePolicy:
         for name, _deadline in self.guard.expired(now):
             self._trip(name, now)  # at this call's time, so replay lines stay in time order
         self.ladder.expire(now)
+        self._selftest_progress(now)
         wanted = self._wanted(now)
+        self._selftest_wants(now, wanted)
         self._tripped &= set(wanted)
         actions = self._pending
         self._pending = []
@@ -294,6 +299,32 @@ class DeterrencePolicy:
                 actions.append(self._action(name, state, now, reason))
         actions.extend(self._voice(now))
         return actions
+
+    def _selftest_progress(self, now: float) -> None:
+        """Start the daily self-test when due; record the outputs whose slot has ended."""
+        run = self._scheduled
+        if run is None:
+            if self._selftest_clock.due(now):
+                self._scheduled = ScheduledSelftest(now, self.config.selftest.on_s, outputs_to_test(self))
+            return
+        for name in run.ended_slots(now):
+            if self._current.get(name) != OFF and self._on_reason.get(name) == "self-test":
+                run.results[name] = feedback_result(self, name, expect=True)
+            else:
+                run.results.setdefault(name, {"result": "skipped", "error": "no policy call during its slot"})
+        if run.finished():
+            self._local_events.append(run.event(self.config.test_mode))
+            self._scheduled = None
+
+    def _selftest_wants(self, now: float, wanted: dict[str, tuple[str, str]]) -> None:
+        run = self._scheduled
+        name = run.slot_output(now) if run is not None else None
+        if run is None or name is None or name in run.results:
+            return
+        if name in wanted:
+            run.results[name] = {"result": "busy"}
+        elif name in self._current:
+            wanted[name] = ("on", "self-test")
 
     def _switch(self, name: str, state: Any) -> None:
         self._current[name] = state
@@ -333,7 +364,11 @@ class DeterrencePolicy:
     # --- self-test -----------------------------------------------------------------------------
 
     def selftest(self, now: float) -> tuple[Event, list[Action]]:
-        """Cycle the outputs (blocks about ``selftest.on_s`` per output); see ``selftest.py``."""
+        """On command: cycle the outputs now (blocks about ``selftest.on_s`` per output).
+
+        The daily self-test at ``selftest.at`` runs inside ``tick`` instead, without blocking; its
+        event comes out of ``drain_local_events``.
+        """
         from firmware.policy.selftest import run_selftest
 
         return run_selftest(self, now)

@@ -98,3 +98,43 @@ def _feedback_result(policy: DeterrencePolicy, name: str, *, expect: bool) -> di
         return {"result": "ok", "feedback": feedback}
     word = "no power seen" if expect else "power still seen"
     return {"result": "failed", "feedback": feedback, "error": f"{word} on {feedback}"}
+
+
+class ScheduledSelftest:
+    """The daily self-test run inside the policy's own calls, in policy time, without blocking.
+
+    Output ``i`` is held on during ``[start + i*on_s, start + (i+1)*on_s)``; its feedback is read
+    at the first call after its slot, while it is still on. An output another holder (a ladder, a
+    fire) wants during its slot is reported ``busy`` and left alone.
+    """
+
+    def __init__(self, start: float, on_s: float, outputs: list[str]) -> None:
+        self.start = start
+        self.on_s = on_s
+        self.outputs = outputs
+        self.results: dict[str, dict[str, Any]] = {}
+
+    def slot_output(self, now: float) -> str | None:
+        index = int((now - self.start) // self.on_s)
+        return self.outputs[index] if 0 <= index < len(self.outputs) else None
+
+    def ended_slots(self, now: float) -> list[str]:
+        return [
+            name
+            for i, name in enumerate(self.outputs)
+            if name not in self.results and now >= self.start + (i + 1) * self.on_s
+        ]
+
+    def finished(self) -> bool:
+        return len(self.results) == len(self.outputs)
+
+    def event(self, test_mode: bool) -> Event:
+        ok = all(r["result"] in ("ok", "no_feedback", "busy") for r in self.results.values())
+        detail: dict[str, Any] = {"outputs": self.results, "ok": ok, "scheduled": True}
+        if test_mode:
+            detail["test"] = True
+        return Event(type="selftest", phase="instant", t=self.start, detail=detail)
+
+
+def feedback_result(policy: DeterrencePolicy, name: str, *, expect: bool) -> dict[str, Any]:
+    return _feedback_result(policy, name, expect=expect)

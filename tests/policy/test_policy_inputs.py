@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gpiozero.pins.mock import MockConnectedPin, MockFactory
-from policy_rig import NOON, T0, Rig, unit_config
+from policy_rig import NOON, T0, Rig, assert_pin, unit_config
 
 from firmware.config import parse_config
 from firmware.engine import Engine
@@ -139,3 +139,28 @@ def test_outputs_are_never_driven_through_a_global_pin_factory(clock) -> None:
     policy = build_policy(parse_config({"unit": {"id": "t"}}), pin_factory=MockFactory())
     policy.close()
     assert Device.pin_factory is before
+
+
+def test_daily_selftest_runs_in_policy_time_without_blocking(clock, tmp_path: Path) -> None:
+    factory = MockFactory()
+    factory.pin(26, pin_class=MockConnectedPin, input_pin=factory.pin(22))  # floodlight with working feedback
+    config = parse_config(
+        {
+            "unit": {"id": "t"},
+            "deterrence": {"board": str(feedback_profile(tmp_path)), "selftest": {"at": "14:01", "on_s": 0.5}},
+        }
+    )
+    policy = build_policy(config, pin_factory=factory, wall_clock=fixed_start_wall_clock(NOON, origin=T0))
+    rig = Rig(policy, factory, clock, [])
+    try:
+        rig.run_until(T0 + 70, step=0.125)  # NOON is 14:00 local: the test is due at T0 + 60
+        assert_pin(factory.pin(26), [(0, False), (60, True), (0.5, False)])
+        assert_pin(factory.pin(20), [(0, False), (60.5, True), (0.5, False)])
+        assert_pin(factory.pin(21), [(0, False)])  # never the siren
+        [event] = policy.drain_local_events()
+        assert (event.type, event.t - T0, event.detail["ok"]) == ("selftest", 60.0, True)
+        assert event.detail["outputs"]["floodlight"] == {"result": "ok", "feedback": "floodlight_feedback"}
+        assert event.detail["outputs"]["strobe"] == {"result": "no_feedback"}
+        assert {a.reason for a in rig.actions} == {"self-test", "released (self-test)"}
+    finally:
+        policy.close()
