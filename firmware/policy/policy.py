@@ -10,6 +10,7 @@ In policy time the guard acts at the first call at or after that moment.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -83,6 +84,7 @@ class DeterrencePolicy:
         self._pir_last: float | None = None
         self._local_events: list[Event] = []
         self._late_trips: list[tuple[str, float]] = []
+        self._last_now = -math.inf
         self._selftest_clock = SelftestClock(config.selftest.at, self.schedule)
         self._scheduled: ScheduledSelftest | None = None
 
@@ -269,6 +271,9 @@ class DeterrencePolicy:
         return actions
 
     def _sync(self, now: float, off_reason: str | None = None) -> list[Action]:
+        # policy time never runs backwards: an input event stamped before the last frame, or a
+        # command with a slightly older clock reading, must not replay an earlier state
+        now = self._last_now = max(now, self._last_now)
         while self._late_trips:
             self._trip(*self._late_trips.pop(0))
         for name, _deadline in self.guard.expired(now):

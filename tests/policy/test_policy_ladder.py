@@ -165,3 +165,12 @@ def test_a_dimmable_floodlight_comes_on_dimmed_then_full(clock, tmp_path) -> Non
         assert rig.lines()[:2] == [("floodlight", "dim:0.3", 10.0), ("floodlight", "on", 30.0)]
     finally:
         policy.close()
+
+
+def test_an_event_stamped_before_the_last_frame_does_not_turn_back_time(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig()
+    rig.send(person("start", 10))
+    rig.run_until(T0 + 62)  # the siren's 20 s step (40..60) is over
+    late_tamper = Event(type="tamper", phase="start", t=T0 + 59.5, incident="lid")
+    assert rig.policy.on_event(late_tamper) == []
+    assert rig.pin("siren").state is False
