@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 OFF = "off"
 DEFAULT_TRIGGER_S = 60.0
+MAX_TRIGGER_S = 900.0
 LOCK_WAIT_S = 0.5
 
 
@@ -118,7 +119,15 @@ class DeterrencePolicy:
             return self._sync(now)
 
     def trigger(self, now: float, duration_s: float = DEFAULT_TRIGGER_S) -> list[Action]:
-        """The fire outputs for ``duration_s``, ignoring schedule and quiet hours (the operator asked)."""
+        """The fire outputs for ``duration_s``, ignoring schedule and quiet hours (the operator asked).
+
+        ``duration_s`` comes from a remote command: anything but a number in 1..MAX_TRIGGER_S is
+        refused with ``ValueError`` (the max on-time guard caps the siren in any case).
+        """
+        if isinstance(duration_s, bool) or not isinstance(duration_s, int | float) or not math.isfinite(duration_s):
+            raise ValueError(f"trigger duration_s must be a number of seconds, not {duration_s!r}")
+        if not 1.0 <= duration_s <= MAX_TRIGGER_S:
+            raise ValueError(f"trigger duration_s must be 1..{MAX_TRIGGER_S:g} s, not {duration_s:g}")
         with self._lock:
             self._manual = (now + duration_s, f"manual trigger for {duration_s:.0f} s")
             return self._sync(now)

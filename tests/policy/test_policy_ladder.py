@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from policy_rig import MIDNIGHT, T0, Rig, assert_pin, fire, person, unit_config
 
 from firmware.events import Event
@@ -174,3 +175,11 @@ def test_an_event_stamped_before_the_last_frame_does_not_turn_back_time(make_rig
     late_tamper = Event(type="tamper", phase="start", t=T0 + 59.5, incident="lid")
     assert rig.policy.on_event(late_tamper) == []
     assert rig.pin("siren").state is False
+
+
+@pytest.mark.parametrize("duration", [0, -5, 1e9, float("nan"), "60", True, None])
+def test_a_forged_trigger_duration_is_refused_and_switches_nothing(make_rig: Callable[..., Rig], duration) -> None:
+    rig = make_rig()
+    with pytest.raises(ValueError, match="trigger duration_s must be"):
+        rig.policy.trigger(T0, duration_s=duration)
+    assert_pin(rig.pin("siren"), [(0, False)])
