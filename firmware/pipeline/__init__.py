@@ -245,7 +245,7 @@ class DetectionPipeline:
         self.book.observe(tr, combine(phys, st.model if thermal else None), t)
         if thermal:
             model_fire = float(st.model[LABELS.index("fire")]) if st.model is not None else None
-            st.fire = fire_evidence(tr, t, self.config.fire_confirm_s, model_fire)
+            st.fire = fire_evidence(tr, t, self.config.fire_confirm_s, model_fire, still_px=1.5 * shape[1] / 32)
         zone = self.zones.zone_at(tr.cx, tr.box[3] - 0.5)
         return self.book.decide(tr, zone, t, shape, thermal=thermal)
 

@@ -24,7 +24,10 @@ class Blob:
     mean_excess: float  # mean |frame − background| over the blob, °C (or gray levels)
     peak_excess: float  # signed residual of the pixel furthest from the background
     peak_value: float  # the frame value at that pixel (°C for thermal frames)
+    peak_x: float  # where that pixel is (its centre)
+    peak_y: float
     hot_area: int  # pixels at least ``hot_delta`` above the background
+    warm_mass: float  # Σ (excess − warm_delta) over pixels warmer than that: heat beyond a body's
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -89,6 +92,7 @@ def find_blobs(
     *,
     min_area: int = 1,
     hot_delta: float = 15.0,
+    warm_delta: float = 5.0,
 ) -> list[Blob]:
     rows, starts, ends, roots = label_runs(fg)
     if not roots:
@@ -137,7 +141,10 @@ def find_blobs(
                 mean_excess=total / area,
                 peak_excess=float(res[k]),
                 peak_value=float(vals[k]),
+                peak_x=float(xs[k]) + 0.5,
+                peak_y=float(ys[k]) + 0.5,
                 hot_area=int(np.count_nonzero(res >= hot_delta)),
+                warm_mass=float(np.maximum(res - warm_delta, 0.0).sum()),
             )
         )
     return blobs

@@ -6,9 +6,15 @@ confirmation window (``fire_confirm_s``, counted from when the object first appe
 combines:
 
 * **rise**: how far the hottest pixel is above the background;
-* **growth**: the heat mass (Σ excess over the blob) at the end of the window against its start;
-* **flicker**: frame-to-frame change of the heat mass, relative to it, beyond sensor noise;
-* **persistence**: the object stayed in place for the whole window (cars drive in, fires don't);
+* **growth**: the heat mass at the end of the window against its start. Heat mass counts only
+  what is more than 5 °C above the background, so people and car bodies merging into a blob do
+  not make it grow;
+* **flicker**: how much the hottest pixel jumps from frame to frame beyond a smooth trend (the
+  second difference, in °C): flames flicker at 1–10 Hz, a smouldering hood or a cooling engine
+  changes smoothly;
+* **persistence**: the object appeared where it is, never moved clear of that spot, stayed still
+  for the whole window, and its hottest point stayed put (cars drive in with hot, pulsing
+  exhausts; a blob of people and cars has its hottest point wander; fires don't drive);
 * **model**: the classifier's fire probability, when a model is loaded.
 
 A barbecue is hot but steady and small; a hot engine is stationary but cools (shrinks); a person
@@ -17,17 +23,18 @@ is neither hot nor growing. A growing car fire has all of rise, growth, flicker 
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
-from firmware.pipeline.tracker import Track
+from firmware.pipeline.tracker import Sample, Track
 
 RISE_MIN_C = 6.0
 RISE_FULL_C = 30.0
 GROWTH_FULL = 2.0  # heat mass doubling over the window gives full growth evidence
-FLICKER_NOISE = 0.02
-FLICKER_FULL = 0.10
+FLICKER_NOISE_C = 0.5
+FLICKER_FULL_C = 4.0
+FLICKER_QUANTILE = 0.75  # flames need to fill only the last quarter of the window
+MIN_GROWTH_MASS = 10.0  # °C·px: growth from next to nothing is noise, not a fire
 SCORE_TO_CONFIRM = 0.5
 
 
@@ -44,8 +51,9 @@ class FireEvidence:
     def is_fire(self) -> bool:
         return (
             self.persistent
-            and self.rise > 0.0
-            and (self.growth >= 0.3 or self.flicker >= 0.6)
+            and self.rise >= 0.3
+            and self.growth >= 0.3
+            and self.flicker >= 0.15
             and self.score >= SCORE_TO_CONFIRM
         )
 
@@ -56,11 +64,22 @@ class FireEvidence:
         return {k: round(v, 3) for k, v in d.items()}
 
 
+def _peak_stays(samples: list[Sample], radius: float) -> bool:
+    """At least 80 % of the window's hottest points lie within ``radius`` px of their median."""
+    xs = sorted(s.peak_x for s in samples)
+    ys = sorted(s.peak_y for s in samples)
+    mx, my = xs[len(xs) // 2], ys[len(ys) // 2]
+    near = sum(1 for s in samples if math.hypot(s.peak_x - mx, s.peak_y - my) <= radius)
+    return near >= 0.8 * len(samples)
+
+
 def _clip01(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 
 
-def fire_evidence(track: Track, t: float, window_s: float, model_fire: float | None) -> FireEvidence | None:
+def fire_evidence(
+    track: Track, t: float, window_s: float, model_fire: float | None, *, still_px: float = 1.5
+) -> FireEvidence | None:
     """The evidence over the last ``window_s`` seconds, or None while the track is younger than that."""
     if t - track.first_t < window_s * 0.95:
         return None
@@ -69,20 +88,25 @@ def fire_evidence(track: Track, t: float, window_s: float, model_fire: float | N
         return None
     peak = max(s.peak_excess for s in samples)
     rise = _clip01((peak - RISE_MIN_C) / (RISE_FULL_C - RISE_MIN_C)) if peak >= RISE_MIN_C else 0.0
-    masses = [max(s.mean_excess * s.area, 1e-3) for s in samples]
+    masses = [max(s.warm_mass, 0.5) for s in samples]
     q = max(1, len(masses) // 4)
     start, end = sum(masses[:q]) / q, sum(masses[-q:]) / q
-    growth = _clip01(math.log(end / start) / math.log(GROWTH_FULL)) if end > start else 0.0
-    changes = sorted(abs(b - a) / max(a, b) for a, b in itertools.pairwise(masses))
-    flicker_level = changes[len(changes) // 2] if changes else 0.0
-    flicker = _clip01((flicker_level - FLICKER_NOISE) / (FLICKER_FULL - FLICKER_NOISE))
-    first, last = samples[0], samples[-1]
-    size = max(max(s.height, s.width) for s in samples)
-    persistent = math.hypot(last.cx - first.cx, last.cy - first.cy) <= max(1.5, 0.5 * size)
-    weights = {"rise": 0.2, "growth": 0.4, "flicker": 0.25}
+    grew = end > start and end - start >= MIN_GROWTH_MASS
+    growth = _clip01(math.log(end / start) / math.log(GROWTH_FULL)) if grew else 0.0
+    peaks = [s.peak_excess for s in samples]
+    jumps = sorted(abs(b - 0.5 * (a + c)) for a, b, c in zip(peaks, peaks[1:], peaks[2:], strict=False))
+    level = jumps[min(len(jumps) - 1, int(FLICKER_QUANTILE * len(jumps)))] if jumps else 0.0
+    flicker = _clip01((level - FLICKER_NOISE_C) / (FLICKER_FULL_C - FLICKER_NOISE_C))
+    persistent = (
+        not track.displaced
+        and track.still_for(t) >= window_s * 0.95
+        and math.hypot(track.vx, track.vy) < 0.5
+        and _peak_stays(samples, still_px)
+    )
+    weights = {"rise": 0.2, "growth": 0.4, "flicker": 0.2}
     parts = {"rise": rise, "growth": growth, "flicker": flicker}
     if model_fire is not None:
-        weights["model"] = 0.15
+        weights["model"] = 0.2
         parts["model"] = model_fire
     score = sum(weights[k] * parts[k] for k in weights) / sum(weights.values())
     return FireEvidence(rise, growth, flicker, persistent, model_fire, score)

@@ -3,7 +3,9 @@
 Rules, per track:
 
 * **person / vehicle**: the smoothed class probability has been highest for that class for
-  ``person_confirm_s`` / ``vehicle_confirm_s``. With zones configured, only tracks whose feet
+  ``person_confirm_s`` / ``vehicle_confirm_s``, and the track has moved clear of the spot where
+  it appeared (people and cars come into view; a hood warming up or a grill does not walk).
+   With zones configured, only tracks whose feet
   are in an armed zone count, and a person must have stayed in that zone for its ``loiter_s``.
 * **motion**: a track of gray (picamera2) frames, or a thermal track that stays unclassified
   ("other"), that lasted ``motion_confirm_s`` and moved. A motion incident becomes a person or
@@ -125,7 +127,7 @@ class IncidentBook:
     ) -> EventType | None:
         cfg = self.config
         held = t - st.label_since
-        if track.seen_share < MIN_SEEN_SHARE:
+        if track.seen_share < MIN_SEEN_SHARE or not track.displaced:
             return None
         if not thermal:
             moved = track.travelled >= 1.0

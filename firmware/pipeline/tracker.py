@@ -22,9 +22,12 @@ class Sample:
     t: float
     area: int
     hot_area: int
+    warm_mass: float
     mean_excess: float
     peak_excess: float
     peak_value: float
+    peak_x: float
+    peak_y: float
     cx: float
     cy: float
     height: int
@@ -48,6 +51,8 @@ class Track:
     still_since: float = 0.0
     travelled: float = 0.0  # largest distance from where the track started, px
     origin: tuple[float, float] = (0.0, 0.0)
+    first_box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    displaced: bool = False  # has been somewhere not overlapping where it first appeared
     seen_now: bool = True
 
     @property
@@ -71,9 +76,12 @@ def _sample(blob: Blob, t: float) -> Sample:
         t=t,
         area=blob.area,
         hot_area=blob.hot_area,
+        warm_mass=blob.warm_mass,
         mean_excess=blob.mean_excess,
         peak_excess=blob.peak_excess,
         peak_value=blob.peak_value,
+        peak_x=blob.peak_x,
+        peak_y=blob.peak_y,
         cx=blob.cx,
         cy=blob.cy,
         height=blob.height,
@@ -99,7 +107,10 @@ def merge_blobs(blobs: list[Blob]) -> Blob:
         mean_excess=weight / area,
         peak_excess=peak.peak_excess,
         peak_value=peak.peak_value,
+        peak_x=peak.peak_x,
+        peak_y=peak.peak_y,
         hot_area=sum(b.hot_area for b in blobs),
+        warm_mass=sum(b.warm_mass for b in blobs),
     )
 
 
@@ -172,6 +183,7 @@ class Tracker:
             anchor=(b.cx, b.cy),
             still_since=t,
             origin=(b.cx, b.cy),
+            first_box=b.box,
         )
         tr.history.append(_sample(b, t))
         self.tracks[tr.id] = tr
@@ -186,6 +198,10 @@ class Tracker:
         tr.cx, tr.cy, tr.box, tr.last_t = b.cx, b.cy, b.box, t
         tr.hits += 1
         tr.travelled = max(tr.travelled, math.hypot(b.cx - tr.origin[0], b.cy - tr.origin[1]))
+        if not tr.displaced:
+            x0, y0, x1, y1 = tr.first_box
+            # a 1 px margin: a blob growing from one pixel shifts its box without going anywhere
+            tr.displaced = b.x1 < x0 or b.x0 > x1 or b.y1 < y0 or b.y0 > y1
         if math.hypot(b.cx - tr.anchor[0], b.cy - tr.anchor[1]) > max(self.still_px, 0.25 * tr.size()):
             tr.anchor = (b.cx, b.cy)
             tr.still_since = t

@@ -68,7 +68,7 @@ def test_tracker_keeps_identity_through_a_short_gap() -> None:
 def test_a_gap_longer_than_track_gap_s_ends_the_incident() -> None:
     def paint(px: np.ndarray, t: float) -> None:
         if 5 <= t < 12 or 18 <= t < 25:
-            person(px, 10, 20)
+            person(px, 2 + (t % 13) * 1.5, 20)
 
     events = run(pipeline(track_gap_s=2.0), frames(30, paint))
     assert [e.phase for e in events if e.type == "person"] == ["start", "end", "start", "end"]
@@ -94,7 +94,7 @@ def test_person_in_zone_alarms_only_after_loiter_time() -> None:
 
     def paint(px: np.ndarray, t: float) -> None:
         if 5 <= t < 40:
-            person(px, 12, 20)
+            person(px, 2 + min(t - 5, 5) * 2, 20)  # walks in, then stays
 
     events = run(pipeline(zones=[lot]), frames(45, paint))
     (start,) = starts(events, "person")
@@ -107,7 +107,7 @@ def test_person_outside_every_zone_is_not_reported() -> None:
 
     def paint(px: np.ndarray, t: float) -> None:
         if 5 <= t < 20:
-            person(px, 12, 20)
+            person(px, 2 + (t - 5) * 1.5, 20)
 
     assert starts(run(pipeline(zones=[lot]), frames(25, paint))) == []
 
