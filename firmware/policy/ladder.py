@@ -61,6 +61,8 @@ class Ladder:
         self.suppressed_by_cooldown = 0
 
     def start(self, incident_id: str, kind: str, zone: str | None, t: float) -> Incident:
+        if incident_id in self.incidents:  # a repeated start (a resent event) changes nothing
+            return self.incidents[incident_id]
         key = zone or ANY_ZONE
         held = [i for i in self.incidents.values() if i.zone == key and i.end is not None and i.escalated]
         held = [i for i in held if t < i.released_at(self.hold_s)]

@@ -93,12 +93,15 @@ class DeterrencePolicy:
 
     def on_event(self, event: Event) -> list[Action]:
         with self._lock:
+            if not math.isfinite(event.t):  # a garbled event must not poison the ladder's clock
+                self._ignore("non-finite time")
+                return []
             self._note(event)
             return self._sync(event.t)
 
     def tick(self, now: float) -> list[Action]:
         with self._lock:
-            return self._sync(now)
+            return self._sync(now) if math.isfinite(now) else []
 
     # --- remote commands (the daemon calls these) ---------------------------------------------
 
@@ -232,10 +235,12 @@ class DeterrencePolicy:
 
     def _wanted(self, now: float) -> dict[str, tuple[str, str]]:
         wanted: dict[str, tuple[str, str]] = {}
-        for fire in self._fires.values():
+        for incident, fire in list(self._fires.items()):
             if fire.end is None or now < fire.end + self.config.hold_s:
                 for name in self.config.fire_outputs:
                     wanted[name] = ("on", "fire")
+            else:
+                del self._fires[incident]
         if self._manual is not None:
             until, reason = self._manual
             if now < until:

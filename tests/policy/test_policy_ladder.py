@@ -183,3 +183,23 @@ def test_a_forged_trigger_duration_is_refused_and_switches_nothing(make_rig: Cal
     with pytest.raises(ValueError, match="trigger duration_s must be"):
         rig.policy.trigger(T0, duration_s=duration)
     assert_pin(rig.pin("siren"), [(0, False)])
+
+
+def test_garbled_or_repeated_events_do_not_restart_or_stall_the_ladder(make_rig: Callable[..., Rig]) -> None:
+    rig = make_rig()
+    rig.send(person("start", 10))
+    rig.run_until(T0 + 25)
+    rig.send(person("start", 25))  # the same incident's start, resent
+    rig.actions.extend(rig.policy.on_event(Event(type="person", phase="end", t=float("nan"), incident="p1")))
+    rig.actions.extend(rig.policy.tick(float("inf")))
+    rig.run_until(T0 + 100, events=[person("end", 70)])
+    assert rig.lines() == [
+        ("floodlight", "on", 10.0),
+        ("voice", "play warning_sv,warning_en", 20.0),
+        ("strobe", "on", 30.0),
+        ("siren", "on", 40.0),
+        ("siren", "off", 60.0),
+        ("floodlight", "off", 75.0),
+        ("strobe", "off", 75.0),
+    ]
+    assert rig.policy.stats.ignored_events["non-finite time"] == 1
