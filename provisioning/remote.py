@@ -73,12 +73,17 @@ async def verify(unit: Unit, timeout: float = 30.0, port: int | None = None) -> 
     async with _client(unit, port) as client:
         for topic in (f"{root}/status", f"{root}/birth", f"{root}/cmd/status/result", f"{root}/cmd/selftest/result"):
             await client.subscribe(topic, qos=1)
-        for name in ("status", "selftest"):
-            await client.publish(f"{root}/cmd/{name}", sign_command(_key(unit), unit=unit.id, name=name), qos=1)
+        sent = False
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 async for message in client.messages:
                     seen[str(message.topic)] = message.payload
+                    if not sent and bytes(seen.get(f"{root}/status") or b"") == b"online":
+                        # commands go out only once the unit is online and listening
+                        for name in ("status", "selftest"):
+                            payload = sign_command(_key(unit), unit=unit.id, name=name)
+                            await client.publish(f"{root}/cmd/{name}", payload, qos=1)
+                        sent = True
                     if {f"{root}/cmd/status/result", f"{root}/cmd/selftest/result"} <= seen.keys():
                         break
     return _judge(unit, root, seen)
@@ -127,14 +132,21 @@ async def update(
     async with _client(unit, port) as client:
         for topic in (f"{root}/update/status", f"{root}/update/report", f"{root}/cmd/update/result"):
             await client.subscribe(topic, qos=1)
-        payload = sign_command(_key(unit), unit=unit.id, name="update", args={"version": version})
-        await client.publish(f"{root}/cmd/update", payload, qos=1)
+        await client.subscribe(f"{root}/status", qos=1)
+        sent = False
         async with asyncio.timeout(timeout):
             async for message in client.messages:
+                topic = str(message.topic)
+                if topic == f"{root}/status":
+                    if not sent and bytes(message.payload or b"") == b"online":
+                        payload = sign_command(_key(unit), unit=unit.id, name="update", args={"version": version})
+                        await client.publish(f"{root}/cmd/update", payload, qos=1)
+                        on_status({"state": "sent", "progress": 0.0})
+                        sent = True
+                    continue
                 data = _json(message.payload)
                 if not isinstance(data, dict):
                     continue
-                topic = str(message.topic)
                 if topic.endswith("/cmd/update/result") and not data.get("ok"):
                     return {"outcome": "refused", "message": f"unit refused the command: {data.get('error')}"}
                 if topic.endswith("/update/status") and data.get("version") == version:

@@ -48,9 +48,11 @@ def pending_reports(update_dir: Path) -> list[UpdateReport]:
         return []
     out = []
     for path in sorted(folder.glob("*.json")):
-        data = read_json(path)
-        if isinstance(data, dict):
-            out.append(UpdateReport(**data))
+        try:
+            out.append(UpdateReport(**read_json(path)))
+        except (ValueError, TypeError, OSError):
+            # a damaged report must not block the others: set it aside for a technician
+            path.replace(path.with_suffix(".damaged"))
     return sorted(out, key=lambda r: r.at)
 
 
