@@ -210,6 +210,10 @@ class UpdateAgent:
         except fetch.DownloadInterrupted as exc:
             self._enter(p, "Cleanup", outcome="failed", reason=str(exc))
             return
+        except OSError as exc:  # full disk, read-only file system
+            shutil.rmtree(self._artifact_path(job).parent, ignore_errors=True)
+            self._enter(p, "Cleanup", outcome="failed", reason=f"cannot store the download: {exc.strerror or exc}")
+            return
         self._enter(p, "ArtifactInstall")
 
     def _artifact_install(self, p: Persisted) -> None:
@@ -218,6 +222,10 @@ class UpdateAgent:
             install.install_release(self.install_root, self._artifact_path(job), job.version)
         except install.InstallError as exc:
             self._enter(p, "ArtifactFailure", outcome="failed", reason=f"install failed: {exc}")
+            return
+        except OSError as exc:  # full disk while unpacking or building the virtualenv
+            install.remove_release(self.install_root, job.version)
+            self._enter(p, "ArtifactFailure", outcome="failed", reason=f"install failed: {exc.strerror or exc}")
             return
         self._enter(p, "ArtifactReboot")
 

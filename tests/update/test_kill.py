@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -100,3 +101,29 @@ def test_kill_during_failing_update_then_resume_ends_on_old_release(
     assert (report.outcome, report.running) == ("rolled_back", "1.0.0")
     state = json.loads((unit.state_dir / "update" / "state.json").read_text())
     assert state["failures"] == {"1.2.0": 1}  # counted once, however often the state was redone
+
+
+def test_full_disk_during_download_fails_cleanly_and_changes_nothing(
+    tmp_path: Path, site: Site, unit: Unit, releases: dict
+) -> None:
+    site.publish(releases["1.1.0"])
+    config = tmp_path / "unit.toml"
+    config.write_text(unit.config_toml())
+    pid_before = (unit.state_dir / "service.pid").read_text()
+    env = dict(os.environ)
+    env.pop("PARKVAKT_STATE_DIR", None)
+
+    def small_disk() -> None:  # no file may grow past 150 kB: the 300 kB release cannot be stored
+        resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, 150_000))
+
+    done = subprocess.run(
+        agent_cmd(config, "apply", "1.1.0"), env=env, capture_output=True, text=True, preexec_fn=small_disk, timeout=60
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.strip() == "update to 1.1.0 failed: cannot store the download: File too large"
+    assert unit.current() == "1.0.0"
+    assert unit.releases() == ["1.0.0"]
+    assert (unit.state_dir / "service.pid").read_text() == pid_before
+    assert not (unit.state_dir / "update" / "downloads").exists()
+    [report] = pending_reports(unit.state_dir / "update")
+    assert report.outcome == "failed"
