@@ -49,6 +49,8 @@ class Scenario:
         fov_deg: tuple[float, float] = (55.0, 35.0),
         noise: NoiseModel | None = None,
     ) -> None:
+        if len(shape) != 2 or min(shape) < 4:
+            raise ValueError(f"shape must be (rows, columns) of at least 4 each, got {shape}")
         spec = SCENARIOS.get(name)
         if spec is None:
             raise UnknownScenario(f"unknown scenario {name!r}; known: {', '.join(sorted(SCENARIOS))}")

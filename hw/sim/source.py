@@ -31,6 +31,8 @@ class SimSource:
     ) -> None:
         if fps <= 0:
             raise ValueError(f"fps must be positive, got {fps}")
+        if seconds is not None and seconds <= 0:
+            raise ValueError(f"seconds must be positive (or None for the scenario's length), got {seconds}")
         self.scenario = Scenario(scenario, seed=seed, shape=shape)
         self._fps = fps
         self._realtime = realtime

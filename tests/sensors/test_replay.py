@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hw.frame import EndOfStream, FrameSource
 from hw.recording import Recording, save_recording
@@ -108,3 +111,20 @@ def test_recording_without_frames_is_refused(tmp_path: Path) -> None:
     save_recording(path, Recording(np.zeros((0, 24, 32), np.float32), np.zeros(0)))
     with pytest.raises(ReplayError, match="no frames"):
         ReplaySource(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    frames=hnp.arrays(np.float32, st.tuples(st.integers(1, 12), st.just(3), st.just(4)), elements=st.floats(width=32)),
+    stamps=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=12, max_size=12),
+)
+def test_any_recording_content_yields_only_finite_frames_in_time_order(
+    tmp_path: Path, frames: np.ndarray, stamps: list[float]
+) -> None:
+    path = tmp_path / "fuzz.npz"
+    save_recording(path, Recording(frames, np.asarray(stamps[: len(frames)], dtype=np.float64)))
+    src = ReplaySource(path, realtime=False)
+    got = _drain(src)
+    assert all(np.isfinite(f.pixels).all() for f in got)
+    assert bool(np.all(np.diff([f.timestamp for f in got]) > 0))
+    assert src.health().frames_ok + src.health().frames_rejected == len(frames)

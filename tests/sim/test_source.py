@@ -87,3 +87,7 @@ def test_unknown_scenario_and_bad_fps_are_refused() -> None:
         SimSource("moon-landing")
     with pytest.raises(ValueError, match="fps"):
         SimSource("demo", fps=0)
+    with pytest.raises(ValueError, match="seconds must be positive"):
+        SimSource("demo", seconds=-1)
+    with pytest.raises(ValueError, match="shape"):
+        SimSource("demo", shape=(0, 32))
