@@ -29,6 +29,9 @@ def _agent(config_path: Path) -> UpdateAgent:
     except ConfigError as exc:
         click.echo(exc.report(), err=True)
         sys.exit(2)
+    if not cfg.update.enabled:
+        click.echo(f"{config_path}: update.enabled is false; this unit does not update", err=True)
+        sys.exit(2)
     if not cfg.update.repository_url:
         click.echo(f"{config_path}: update.repository_url: not set; this unit cannot update", err=True)
         sys.exit(2)
