@@ -436,3 +436,11 @@ class Outbox:
     def _rollback(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self._db.execute("ROLLBACK")
+
+
+OUTBOX_FILE = "outbox.db"
+
+
+def outbox_path(state_dir: Path) -> Path:
+    """Where the daemon keeps its outbox: ``<state_dir>/outbox.db``."""
+    return Path(state_dir) / OUTBOX_FILE
