@@ -65,8 +65,18 @@ class Engine:
         return result
 
 
-def build_engine(config: UnitConfig, *, pin_factory: Factory | None = None, with_policy: bool = True) -> Engine:
-    """The pipeline and policy a unit with this config runs; ``pin_factory`` drives the outputs."""
+def build_engine(
+    config: UnitConfig,
+    *,
+    pin_factory: Factory | None = None,
+    with_policy: bool = True,
+    play_audio: bool = False,
+) -> Engine:
+    """The pipeline and policy a unit with this config runs.
+
+    ``pin_factory`` drives the outputs; ``play_audio`` sends voice warnings to the speaker (the
+    daemon), where a replay or the demo only reports them as actions.
+    """
     from firmware.pipeline import build_pipeline
 
     pipeline = build_pipeline(config)
@@ -74,4 +84,4 @@ def build_engine(config: UnitConfig, *, pin_factory: Factory | None = None, with
         return Engine(pipeline)
     from firmware.policy import build_policy
 
-    return Engine(pipeline, build_policy(config, pin_factory=pin_factory))
+    return Engine(pipeline, build_policy(config, pin_factory=pin_factory, play_audio=play_audio))
