@@ -6,10 +6,13 @@ on a bench. Tests point ``NOTIFY_SOCKET`` at a datagram socket of their own and 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 
 from systemd import daemon as sd_daemon
+
+log = logging.getLogger("parkvakt.notify")
 
 
 def watchdog_period_s(env: Mapping[str, str] = os.environ, pid: int | None = None) -> float | None:
@@ -36,10 +39,18 @@ class SystemdNotifier:
         self.watchdog_period_s = watchdog_period_s(env)
         self.last_status = ""
         self.sent_ready = False
+        self.errors = 0
 
     def _send(self, message: str) -> None:
-        if self.enabled:
+        if not self.enabled:
+            return
+        try:
             sd_daemon.notify(message)
+        except OSError as exc:
+            # systemd gone or the socket path wrong: count it, never let it take the daemon down
+            self.errors += 1
+            if self.errors == 1:
+                log.error("sd_notify failed (%s); further failures are only counted", exc)
 
     def ready(self) -> None:
         self.sent_ready = True

@@ -45,11 +45,33 @@ class SystemdDuties:
             self.verdict = verdict
             self._follow_sensor(verdict)
             self._maybe_ready()
+            self._health_checks()
             if lag > self.service.loop_lag_s:
                 log.warning("event loop lagged %.2f s; watchdog not petted this round", lag)
                 continue
             if verdict.healthy:
                 self.notifier.watchdog()
+
+    def _health_checks(self: Daemon) -> None:
+        """The update agent's health gate (firmware/update/health.py): mark each check once it holds."""
+        if self._health is None:
+            return
+        done = self._health.record.get("checks", {})
+        pipeline = self.engine.pipeline if self.engine else None
+        stats = getattr(pipeline, "stats", None)
+        if "inference" not in done and getattr(stats, "model_runs", 0):
+            self._health_mark("inference", True, f"model ran {stats.model_runs} time(s)")
+        elif "inference" not in done and getattr(pipeline, "model_problem", None):
+            self._health_mark("inference", False, str(pipeline.model_problem))
+        policy = self.engine.policy if self.engine else None
+        if "outputs" not in done and self.liveness.frames_done and hasattr(policy, "states"):
+            # outputs are driven and readable through the board profile, and safe (off) after start
+            states = policy.states()
+            on = sorted(name for name, state in states.items() if state != "off")
+            self._health_mark("outputs", True, f"{len(states)} outputs driven" + (f", on: {on}" if on else ", all off"))
+        mqtt = self.uplinks.mqtt
+        if "mqtt" not in done and mqtt is not None and getattr(mqtt, "rtt_ms", None) is not None:
+            self._health_mark("mqtt", True, f"telemetry acknowledged by the broker in {mqtt.rtt_ms} ms")
 
     def _follow_sensor(self: Daemon, verdict: Verdict) -> None:
         if verdict.sensor_dead and self._sensor_trouble is None:

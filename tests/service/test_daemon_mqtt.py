@@ -73,6 +73,13 @@ def test_online_command_state_and_offline_on_sigterm(tmp_path: Path, write_confi
             forged = json.loads(sign_command(b"x" * 32, unit="svc-test", name="silence"))
             sub.publish(f"{root}/cmd/silence", json.dumps(forged).encode())
             daemon.wait_log("output siren on", timeout=5)
+            health_file = tmp_path / "state" / "health.json"
+
+            def healthy() -> bool:
+                checks = json.loads(health_file.read_text())["checks"]
+                return all(checks.get(name, {}).get("ok") for name in ("frame", "outputs", "mqtt"))
+
+            daemon.wait_for(healthy, 10, "the update agent's health checks frame, outputs, mqtt")
             daemon.signal(signal.SIGTERM)
             rc = daemon.proc.wait(10)
             daemon.wait_for(lambda: sub.on(f"{root}/status")[-1:] == [b"offline"], 10, "offline published")

@@ -64,3 +64,11 @@ def test_stderr_log_lines_carry_structured_fields(capsys: pytest.CaptureFixture[
     assert f"event_id={event.id}" in err
     assert "event_type=fire" in err
     assert "zone=lot" in err
+
+
+def test_a_vanished_notify_socket_is_counted_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "gone.sock"))
+    notifier = SystemdNotifier(os.environ)
+    notifier.watchdog()
+    notifier.status("still here")
+    assert notifier.errors == 2
