@@ -58,7 +58,8 @@ class VoiceSection(Section):
 
 
 class SelftestSection(Section):
-    at: str | None = Field(default="11:00", pattern=CLOCK)
+    # local time of the daily self-test, e.g. "11:00" (daytime: it flashes the lights); None = on command only
+    at: str | None = Field(default=None, pattern=CLOCK)
     on_s: float = Field(default=0.5, gt=0.0, le=10.0)
     outputs: list[str] | None = None  # None: every profile output except the siren
 
