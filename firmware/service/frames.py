@@ -10,6 +10,7 @@ and the event loop stays free for the uplinks. If a step hangs, only this thread
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import dataclasses
 import logging
 import queue
@@ -24,6 +25,15 @@ from hw.frame import EndOfStream, FrameSource, ThermalFrame
 log = logging.getLogger("parkvakt.frames")
 
 T = TypeVar("T")
+
+
+def name_os_thread(name: str) -> None:
+    """Give the calling thread an OS-visible name (``top -H``, ``/proc/PID/task/*/comm``)."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
 
 
 class EngineWorker:
@@ -42,6 +52,7 @@ class EngineWorker:
         return fut
 
     def _loop(self) -> None:
+        name_os_thread("pv-engine")
         while True:
             job = self._jobs.get()
             if job is None:
@@ -101,6 +112,7 @@ class SensorReader:
         self._reopen.set()
 
     def _loop(self) -> None:
+        name_os_thread("pv-sensor")
         seq = 0
         while not self._stop.is_set():
             if self._reopen.is_set():
