@@ -29,7 +29,7 @@ from firmware.uplink.mqtt import UplinkService, tls_context
 from firmware.uplink.outbox import Outbox
 from tests.provisioning.conftest import run
 from tests.support.mosquitto import Mosquitto, Pki
-from tests.update.conftest import SERVICE_CTL, build_test_release
+from tests.update.conftest import SERVICE_CTL, flash, write_test_project
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -83,9 +83,7 @@ def field(tmp_path: Path) -> Iterator[Field]:
     state, install_root = tmp_path / "state", tmp_path / "opt"
     (state / "update" / "tuf").mkdir(parents=True)
     shutil.copyfile(site / "units" / "gate" / "tuf" / "root.json", state / "update" / "tuf" / "root.json")
-    flashed = build_test_release(tmp_path / "src", tmp_path / "flashed", "1.0.0")
-    install.install_release(install_root, flashed.artifact, "1.0.0")
-    install.switch_current(install_root, "1.0.0")
+    flash(install_root)
     # what the site recorded is exactly what the unit runs (on a Pi: /etc/parkvakt/unit.toml)
     text = unit_config(site, state, install_root, unit_id, broker.mtls_port, repo_url)
     (site / "units" / "gate" / "unit.toml").write_text(text)
@@ -179,13 +177,12 @@ def test_unit_verify_fails_when_the_units_config_is_not_the_provisioned_one(fiel
 
 
 def test_release_built_and_published_with_the_cli_reaches_the_unit(field: Field, tmp_path: Path) -> None:
-    project = build_test_release(tmp_path / "src2", tmp_path / "unused", "1.1.0").artifact  # source tree made here
-    src = tmp_path / "src2" / "pvsvc-1.1.0-good"
+    src = write_test_project(tmp_path / "src", "1.1.0")
     built = run("release", "build", "--project", src, "--out", tmp_path / "dist", "--host-platform",
                 "--no-index", "--no-build-isolation")  # fmt: skip
     assert built.exit_code == 0, built.output
     artifact = Path(built.output.strip().splitlines()[-1])
-    assert artifact.name == "parkvakt-1.1.0.tar.gz" and project.exists()
+    assert artifact.name == "parkvakt-1.1.0.tar.gz"
     published = run("--site", field.site, "release", "publish", artifact, "--export", tmp_path / "usb")
     assert published.exit_code == 0, published.output
     assert (tmp_path / "usb" / "metadata" / "timestamp.json").exists()

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.provisioning.conftest import run
-from tests.update.conftest import build_test_release
+from tests.update.conftest import cached_release
 
 CLOUD_INIT = shutil.which("cloud-init")
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -22,7 +22,7 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 def card(tmp_path: Path, site_dir: Path) -> tuple[Path, Path, Path]:
     """A unit added to the site, its written boot partition, and the bundled release."""
     assert run("--site", site_dir, "unit", "add", "north-gate").exit_code == 0
-    built = build_test_release(tmp_path / "src", tmp_path / "dist", "1.0.0")
+    built = cached_release("1.0.0")
     key = tmp_path / "tech.pub"
     key.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMm1xkZZvJjYh7f0Wl4f0Sn5cU2n5Q0Zq9H8y0Kq7p1x tech@laptop\n")
     boot = tmp_path / "bootfs"

@@ -3,11 +3,13 @@ built with pip from a tiny package, and a unit with its own install root, state 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -58,7 +60,8 @@ while True:
 '''
 
 
-def build_test_release(work: Path, out: Path, version: str, mode: str = "good") -> release.BuiltRelease:
+def write_test_project(work: Path, version: str, mode: str = "good") -> Path:
+    """The source tree of the tiny ``pvsvc`` service at ``version``; ``mode`` good, bad or silent."""
     project = work / f"pvsvc-{version}-{mode}"
     pkg = project / "pvsvc"
     pkg.mkdir(parents=True)
@@ -70,20 +73,33 @@ def build_test_release(work: Path, out: Path, version: str, mode: str = "good") 
     (pkg / "__init__.py").write_text("")
     (pkg / "__main__.py").write_text(SERVICE_MAIN)
     (pkg / "mode.txt").write_text(mode)
+    return project
+
+
+def build_test_release(work: Path, out: Path, version: str, mode: str = "good") -> release.BuiltRelease:
+    project = write_test_project(work, version, mode)
     model = work / f"model-{version}.tflite"
     model.write_bytes(random.Random(version).randbytes(300_000))  # big enough to interrupt mid-download
     return release.build(project, out / mode, models=[model], platform=None, no_index=True, no_build_isolation=True)
 
 
+_BUILT: dict[tuple[str, str], release.BuiltRelease] = {}
+
+
+def cached_release(version: str, mode: str = "good") -> release.BuiltRelease:
+    """A test release built once per test session, shared by every test folder (never modified)."""
+    if (version, mode) not in _BUILT:
+        work = Path(tempfile.mkdtemp(prefix="parkvakt-test-releases-"))
+        atexit.register(shutil.rmtree, work, True)
+        _BUILT[version, mode] = build_test_release(work / "src", work / "out", version, mode)
+    return _BUILT[version, mode]
+
+
 @pytest.fixture(scope="session")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, release.BuiltRelease]:
-    """Artifacts, keyed ``version`` or ``version-mode``; built once per session (about 1 s each)."""
-    work = tmp_path_factory.mktemp("releases")
+def releases() -> dict[str, release.BuiltRelease]:
+    """Artifacts by version: 0.9.0, 1.0.0, 1.1.0 good; 1.2.0 fails a health check; 1.3.0 reports nothing."""
     wanted = [("0.9.0", "good"), ("1.0.0", "good"), ("1.1.0", "good"), ("1.2.0", "bad"), ("1.3.0", "silent")]
-    built = {}
-    for version, mode in wanted:
-        built[version] = build_test_release(work / "src", work / "out", version, mode)
-    return built
+    return {version: cached_release(version, mode) for version, mode in wanted}
 
 
 class RangeRequestHandler(SimpleHTTPRequestHandler):
@@ -181,12 +197,18 @@ class Unit:
 _FLASHED: dict[str, Path] = {}
 
 
-def flashed_release(releases: dict) -> Path:
+def flashed_release() -> Path:
     """Release 1.0.0 installed with its virtualenv (no console scripts, so the copy is relocatable)."""
     if "1.0.0" not in _FLASHED:
-        root = releases["1.0.0"].artifact.parent.parent / "flashed"
-        _FLASHED["1.0.0"] = install.install_release(root, releases["1.0.0"].artifact, "1.0.0")
+        artifact = cached_release("1.0.0").artifact
+        _FLASHED["1.0.0"] = install.install_release(artifact.parent.parent / "flashed", artifact, "1.0.0")
     return _FLASHED["1.0.0"]
+
+
+def flash(install_root: Path) -> None:
+    """Give a fresh install root release 1.0.0 as ``current``, as a newly provisioned unit has."""
+    shutil.copytree(flashed_release(), install.release_dir(install_root, "1.0.0"), symlinks=True)
+    install.switch_current(install_root, "1.0.0")
 
 
 def make_unit(tmp_path: Path, site: Site, releases: dict, **overrides: object) -> Unit:
@@ -207,8 +229,7 @@ def make_unit(tmp_path: Path, site: Site, releases: dict, **overrides: object) -
     metadata.mkdir(parents=True)
     (metadata / "root.json").write_bytes((site.repo.metadata_dir / "1.root.json").read_bytes())
     # the release the unit was flashed with (a copy of one installed once per session)
-    shutil.copytree(flashed_release(releases), install.release_dir(install_root, "1.0.0"), symlinks=True)
-    install.switch_current(install_root, "1.0.0")
+    flash(install_root)
     started = time.time()
     subprocess.run(restart, check=True)
     assert wait_healthy(state_dir, "1.0.0", started - 1, started + 30).healthy, "the flashed release did not start"
