@@ -39,6 +39,7 @@ ABSORB_STILL_S = 120.0  # a still vehicle or unclassified object becomes scenery
 ABSORB_PERSON_S = 1800.0  # a person is never swallowed before half an hour of standing still
 MAX_BAD_PIXEL_SHARE = 0.25
 HOT_DELTA_C = 15.0
+CLASSIFY_EVERY_S = 0.25  # class evidence changes slowly; the probabilities are smoothed over 0.5 s
 
 
 @dataclass(slots=True)
@@ -241,8 +242,9 @@ class DetectionPipeline:
 
     def _judge(self, tr: Track, t: float, shape: tuple[int, int], thermal: bool) -> list[Event]:
         st = self.book.state(tr)
-        phys = physics_likelihoods(tr, self.scale, shape[0], thermal)
-        self.book.observe(tr, combine(phys, st.model if thermal else None), t)
+        if st.last_t is None or t - st.last_t >= CLASSIFY_EVERY_S:
+            phys = physics_likelihoods(tr, self.scale, shape[0], thermal)
+            self.book.observe(tr, combine(phys, st.model if thermal else None), t)
         if thermal:
             model_fire = float(st.model[LABELS.index("fire")]) if st.model is not None else None
             st.fire = fire_evidence(tr, t, self.config.fire_confirm_s, model_fire, still_px=1.5 * shape[1] / 32)
@@ -255,8 +257,8 @@ class DetectionPipeline:
             st = self.book.states.get(tr.id)
             if st is not None and "fire" in st.incidents:
                 continue
-            label = st.label if st is not None else "other"
-            limit = ABSORB_PERSON_S if label in ("person", "fire") else ABSORB_STILL_S
+            incident = st.incidents.get("object") if st is not None else None
+            limit = ABSORB_PERSON_S if incident is not None and incident.type == "person" else ABSORB_STILL_S
             if tr.still_for(t) >= limit:
                 out.append(tr)
         return out

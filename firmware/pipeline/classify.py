@@ -19,7 +19,8 @@ import numpy as np
 from firmware.pipeline.tracker import Track
 
 LABELS: tuple[str, ...] = ("person", "vehicle", "fire", "other")
-MODEL_FLOOR = 0.05
+MODEL_FLOOR = 0.1
+MODEL_WEIGHT = 0.35  # the model is one expert among several: its say is tempered
 PERSON_ASPECT = 0.4  # width / height of a standing person in the image
 
 
@@ -76,7 +77,7 @@ def combine(physics: np.ndarray, model: np.ndarray | None) -> np.ndarray:
     """Probabilities over :data:`LABELS`: physics × model (when present), normalised."""
     p = physics.copy()
     if model is not None:
-        p *= np.asarray(model, dtype=np.float64) + MODEL_FLOOR
+        p *= (np.asarray(model, dtype=np.float64) + MODEL_FLOOR) ** MODEL_WEIGHT
     total = float(p.sum())
     if total <= 0.0:
         return np.array([0.0, 0.0, 0.0, 1.0])

@@ -81,7 +81,7 @@ def fire_evidence(
     track: Track, t: float, window_s: float, model_fire: float | None, *, still_px: float = 1.5
 ) -> FireEvidence | None:
     """The evidence over the last ``window_s`` seconds, or None while the track is younger than that."""
-    if t - track.first_t < window_s * 0.95:
+    if t - track.first_t < window_s * 0.95 or track.history[-1].peak_excess < RISE_MIN_C:
         return None
     samples = [s for s in track.history if s.t >= t - window_s]
     if len(samples) < 4:

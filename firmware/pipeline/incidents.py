@@ -9,7 +9,8 @@ Rules, per track:
   are in an armed zone count, and a person must have stayed in that zone for its ``loiter_s``.
 * **motion**: a track of gray (picamera2) frames, or a thermal track that stays unclassified
   ("other"), that lasted ``motion_confirm_s`` and moved. A motion incident becomes a person or
-  vehicle incident when the track is later classified.
+  vehicle incident when the track is later classified; a person or vehicle incident keeps its
+  type for the life of its track (no flip-flopping between the two on an ambiguous blob).
 * **fire**: :class:`~firmware.pipeline.fire.FireEvidence` says fire. Fire ignores zones and
   arming (masks still apply) and is kept as its own incident beside a vehicle incident.
 
@@ -114,7 +115,9 @@ class IncidentBook:
             return events
         wanted = self._object_type(track, st, zone, t, thermal)
         current = st.incidents.get("object")
-        if wanted is None or (current is not None and (current.type == wanted or wanted == "motion")):
+        if wanted is None or (current is not None and current.type != "motion"):
+            return events  # a person or vehicle incident keeps its type until its track is gone
+        if current is not None and wanted == "motion":
             return events
         if current is not None:  # motion that turned out to be a person or vehicle
             events.append(self._end(st, "object", t, bbox))

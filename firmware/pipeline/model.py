@@ -62,20 +62,41 @@ def _new_interpreter(content: bytes) -> Any:
     return Interpreter(model_content=content, num_threads=1)
 
 
+def _table_at(buf: bytes, pos: int) -> Any:
+    from flatbuffers.table import Table
+
+    return Table(buf, pos)
+
+
 def _embedded_version(content: bytes) -> str | None:
-    """The ``parkvakt_version`` metadata ``models/train.py`` writes into the flatbuffer, if any."""
+    """The ``parkvakt_version`` metadata ``models/train.py`` writes into the flatbuffer, if any.
+
+    Walks the TFLite schema's few fields by hand (Model.metadata = field 6, Model.buffers = 4,
+    Metadata.name/.buffer = 0/1, Buffer.data = 0): the generated schema module would cost 4 MB of
+    memory for one string.
+    """
     try:
-        from ai_edge_litert import schema_py_generated as schema
-    except ImportError:
-        return None
-    try:
-        model = schema.Model.GetRootAs(content, 0)
-        for i in range(model.MetadataLength()):
-            entry = model.Metadata(i)
-            if entry.Name() == VERSION_METADATA_KEY.encode():
-                data = model.Buffers(entry.Buffer()).DataAsNumpy()
-                return bytes(data).decode("utf-8") if isinstance(data, np.ndarray) else None
-    except Exception:
+        from flatbuffers import encode, number_types, packer
+
+        model = _table_at(content, encode.Get(packer.uoffset, content, 0))
+        metadata, buffers = model.Offset(16), model.Offset(12)
+        if not metadata or not buffers:
+            return None
+        for j in range(model.VectorLen(metadata)):
+            entry = _table_at(content, model.Indirect(model.Vector(metadata) + 4 * j))
+            name_at, buffer_at = entry.Offset(4), entry.Offset(6)
+            if not name_at or entry.String(name_at + entry.Pos) != VERSION_METADATA_KEY.encode():
+                continue
+            index = entry.Get(number_types.Uint32Flags, buffer_at + entry.Pos) if buffer_at else 0
+            if index >= model.VectorLen(buffers):
+                return None
+            buffer = _table_at(content, model.Indirect(model.Vector(buffers) + 4 * index))
+            data_at = buffer.Offset(4)
+            if not data_at:
+                return None
+            start = buffer.Vector(data_at)
+            return bytes(content[start : start + buffer.VectorLen(data_at)]).decode("utf-8")
+    except Exception:  # a model without readable metadata is still a model; it is just unversioned
         return None
     return None
 

@@ -1,7 +1,7 @@
 """Blobs → tracks: the same object keeps the same track across frames and short gaps.
 
 Association is greedy nearest-neighbour on the predicted centroid (constant velocity), gated by
-the object's size. Leftover blobs whose centre falls inside a matched track's box are fragments
+the object's size. Leftover blobs that lie wholly inside a matched track's last box are fragments
 of that object (a person split by a cold jacket) and are merged into it. A track that is not seen
 is coasted on its velocity and dropped after ``gap_s``.
 """
@@ -146,8 +146,10 @@ class Tracker:
             if bi in used:
                 continue
             for ti, parts in assigned.items():
+                # a fragment lies inside the box the object had; anything that would stretch the
+                # box is a new object stepping away (a driver leaving their car), not a fragment
                 x0, y0, x1, y1 = tracks[ti].box
-                if x0 - 1 <= b.cx <= x1 + 1 and y0 - 1 <= b.cy <= y1 + 1:
+                if x0 <= b.x0 and b.x1 <= x1 and y0 <= b.y0 and b.y1 <= y1:
                     parts.append(b)
                     used.add(bi)
                     break
