@@ -11,6 +11,25 @@ import click
 from firmware.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
 
 EXIT_BAD_CONFIG = 2
+EXIT_NO_GPIO = 3
+
+
+def _pin_factory(gpio: str) -> object:
+    if gpio == "mock":
+        from gpiozero.pins.mock import MockFactory
+
+        return MockFactory()
+    import warnings
+
+    from gpiozero import Device
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return Device._default_pin_factory()
+    except Exception as exc:
+        click.echo(f"no GPIO on this machine ({exc}); use --gpio mock on a bench", err=True)
+        sys.exit(EXIT_NO_GPIO)
 
 
 @click.command("run")
@@ -22,8 +41,15 @@ EXIT_BAD_CONFIG = 2
     show_default=True,
 )
 @click.option("--source", "source", default=None, help="replay:FILE.npz, sim:SCENARIO or uart:PORT")
-@click.option("--gpio", "gpio", type=click.Choice(["mock"]), default=None, help="mock: gpiozero MockFactory pins")
-def command(config_path: Path, source: str | None, gpio: str | None) -> None:
+@click.option(
+    "--gpio",
+    "gpio",
+    type=click.Choice(["auto", "mock"]),
+    default="auto",
+    show_default=True,
+    help="auto: the board's GPIO (gpiozero's default factory; GPIOZERO_PIN_FACTORY picks one); mock: no hardware",
+)
+def command(config_path: Path, source: str | None, gpio: str) -> None:
     """Run the unit: sensor, detection, deterrence and uplinks, supervised, under systemd or not."""
     try:
         config = load_config(config_path)
@@ -44,10 +70,6 @@ def command(config_path: Path, source: str | None, gpio: str | None) -> None:
     from firmware.service.logging import setup_logging
 
     setup_logging(config.unit.id, config.service.log_level)
-    pin_factory = None
-    if gpio == "mock":
-        from gpiozero.pins.mock import MockFactory
-
-        pin_factory = MockFactory()
-    daemon = Daemon(config_path, config, source_override=source, pin_factory=pin_factory)
+    pin_factory = _pin_factory(gpio)
+    daemon = Daemon(config_path, config, source_override=source, pin_factory=pin_factory, play_audio=gpio != "mock")
     sys.exit(asyncio.run(daemon.run()))

@@ -59,12 +59,14 @@ class Daemon(SystemdDuties):
         *,
         source_override: str | None = None,
         pin_factory: Factory | None = None,
+        play_audio: bool = False,
         env: Mapping[str, str] = os.environ,
     ) -> None:
         self.config_path = config_path
         self.config = config
         self.source_override = source_override
         self.pin_factory = pin_factory
+        self.play_audio = play_audio
         self.notifier = SystemdNotifier(env)
         self.faults = faults_from_env(env)
         self.state_dir = config.unit.resolved_state_dir()
@@ -164,7 +166,7 @@ class Daemon(SystemdDuties):
     # ------------------------------------------------------------------ engine
 
     def _build_engine(self) -> Engine:
-        return build_engine(self.config, pin_factory=self.pin_factory)
+        return build_engine(self.config, pin_factory=self.pin_factory, play_audio=self.play_audio)
 
     def armed(self) -> bool | None:
         is_armed = getattr(self.engine.policy if self.engine else None, "is_armed", None)

@@ -181,3 +181,20 @@ def test_bad_config_exits_2_with_the_usual_lines(tmp_path: Path) -> None:
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@pytest.mark.skipif(Path("/dev/gpiochip0").exists(), reason="this machine has GPIO; the no-GPIO message is for benches")
+def test_without_gpio_hardware_run_refuses_with_a_clear_message(tmp_path: Path, write_config) -> None:
+    import subprocess
+    import sys
+
+    config = write_config()
+    result = subprocess.run(
+        [sys.executable, "-m", "firmware.cli", "run", "--config", str(config), "--source", "sim:demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PARKVAKT_STATE_DIR": str(tmp_path / "state")},
+    )
+    assert result.returncode == 3, result.stderr
+    assert "no GPIO on this machine" in result.stderr and "--gpio mock" in result.stderr
