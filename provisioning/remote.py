@@ -103,8 +103,10 @@ def _judge(unit: Unit, root: str, seen: dict[str, Any]) -> list[Check]:
     else:
         expected_config = hashlib.sha256(unit.config.read_bytes()).hexdigest()
         problems = []
-        if birth.get("unit", unit.id) != unit.id:
-            problems.append(f"unit id {birth.get('unit')} ≠ {unit.id}")
+        if missing := [k for k in ("unit", "fingerprint", "config_sha256") if k not in birth]:
+            problems.append(f"birth record lacks {', '.join(missing)} (firmware too old?)")
+        if "unit" in birth and birth["unit"] != unit.id:
+            problems.append(f"unit id {birth['unit']} ≠ {unit.id}")
         if "fingerprint" in birth and birth["fingerprint"] != unit.fingerprint:
             problems.append("client key fingerprint differs from the one provisioned")
         if "config_sha256" in birth and birth["config_sha256"] != expected_config:

@@ -114,3 +114,13 @@ def test_commands_outside_a_site_say_so(tmp_path: Path) -> None:
     result = run("--site", tmp_path, "unit", "add", "gate")
     assert result.exit_code == 1
     assert "is not a site (no site.toml)" in result.output
+
+
+def test_unit_add_reports_a_broken_site_template_and_writes_nothing(site_dir: Path) -> None:
+    template = site_dir / "templates" / "unit.toml"
+    template.write_text(template.read_text() + "\n[sensor]\nrate_hz = -4\nwarp = 9\n")
+    result = run("--site", site_dir, "unit", "add", "gate")
+    assert result.exit_code == 1
+    assert "sensor.warp: unknown key" in result.output
+    assert "sensor.rate_hz" in result.output
+    assert not (site_dir / "units" / "gate").exists()

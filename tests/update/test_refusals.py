@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import tarfile
 from pathlib import Path
 
 from securesystemslib.signer import CryptoSigner
@@ -133,3 +135,32 @@ def test_unit_still_updates_after_targets_and_timestamp_keys_are_rotated(
     assert attempt(unit, "1.1.0") == ("success", "updated from 1.0.0 to 1.1.0")
     trusted = Metadata[Root].from_file(str(unit.state_dir / "update" / "tuf" / "root.json"))
     assert trusted.signed.version == 3  # followed both rotations from the root it was provisioned with
+
+
+def test_unit_still_updates_after_the_root_key_is_rotated(site: Site, unit: Unit, releases: dict) -> None:
+    site.repo.rotate("root")
+    site.publish(releases["1.1.0"])
+    assert attempt(unit, "1.1.0") == ("success", "updated from 1.0.0 to 1.1.0")
+
+
+def test_a_signed_release_that_does_not_match_its_own_manifest_is_not_installed(
+    tmp_path: Path, site: Site, unit: Unit, releases: dict
+) -> None:
+    """A broken build (signed correctly, contents wrong) fails at install; current is never switched."""
+    broken = tmp_path / "parkvakt-1.1.0.tar.gz"
+    with tarfile.open(releases["1.1.0"].artifact) as src, tarfile.open(broken, "w:gz") as dst:
+        for member in src.getmembers():
+            data = src.extractfile(member) if member.isfile() else None
+            if data is not None and member.name.startswith("models/"):
+                content = bytearray(data.read())
+                content[0] ^= 0xFF
+                dst.addfile(member, io.BytesIO(bytes(content)))
+            else:
+                dst.addfile(member, data)
+    site.repo.add_target(broken, broken.name, {"version": "1.1.0"})
+    before = unit_state(unit)
+    outcome, message = attempt(unit, "1.1.0")
+    assert outcome == "failed"
+    assert message.startswith("update to 1.1.0 failed: install failed: release file models/")
+    assert message.endswith("does not match its manifest hash")
+    assert unit_state(unit) == before
