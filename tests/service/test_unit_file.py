@@ -97,3 +97,52 @@ def test_unit_hardening_settings() -> None:
     assert s["CapabilityBoundingSet"] == [""]
     assert s["RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6"]
     assert s["SystemCallFilter"][0] == "@system-service"
+
+
+def _mdwe_supported() -> bool:
+    # probe in a child: PR_SET_MDWE cannot be undone in the process that sets it
+    probe = "import ctypes,sys; sys.exit(0 if ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) == 0 else 1)"
+    return subprocess.run([sys.executable, "-c", probe], timeout=30).returncode == 0
+
+
+MDWE_LAUNCHER = """
+import ctypes, os, sys
+if ctypes.CDLL(None, use_errno=True).prctl(65, 1, 0, 0, 0) != 0:  # PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN
+    sys.exit(99)
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def test_the_real_stack_runs_under_memory_deny_write_execute() -> None:
+    """MemoryDenyWriteExecute=yes is only safe if nothing we load needs W+X pages: run it and see."""
+    if not _mdwe_supported():
+        pytest.skip("kernel without PR_SET_MDWE (Linux < 6.3): cannot apply W^X outside systemd here")
+    result = subprocess.run(
+        [sys.executable, "-c", MDWE_LAUNCHER, sys.executable, "-m", "firmware.cli", "demo", "--fast"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "FIRE ALARM" in result.stdout
+    crypto = (
+        "import os, ssl, sqlite3, aiomqtt\n"
+        "from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n"
+        "e = Cipher(algorithms.AES(os.urandom(16)), modes.CBC(bytes(16))).encryptor(); e.update(bytes(16))\n"
+        "import ctypes; cb = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(lambda x: x + 1); assert cb(1) == 2\n"
+        "print('ok')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", MDWE_LAUNCHER, sys.executable, "-c", crypto], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+    # and the rule is really in force: a cffi callback, which needs W+X memory, is refused
+    cffi_callback = "import cffi; cffi.FFI().callback('int(int)')(lambda x: x)"
+    refused = subprocess.run(
+        [sys.executable, "-c", MDWE_LAUNCHER, sys.executable, "-c", cffi_callback], capture_output=True, text=True
+    )
+    assert refused.returncode != 0 and "write+execute" in refused.stderr
+
+
+def test_unit_denies_write_execute_memory() -> None:
+    assert _settings(UNIT.read_text())["MemoryDenyWriteExecute"] == ["yes"]
