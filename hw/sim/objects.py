@@ -89,6 +89,7 @@ def _box_layer(
     w, d, h = size
     u0, v0, u1, v1 = cam.box_extent(x, y, w, d, h, base)  # type: ignore[arg-type]
     _, _, depth = cam.project(x, y, np.full_like(x, base + h / 2))
+    fill = np.where(depth > 0.5, fill, 0.0)  # at or behind the lens: not in the picture
     return Layer(u0, v0, u1, v1, fill, np.asarray(temp_c, dtype=np.float64), emissivity, depth, in_bbox)
 
 

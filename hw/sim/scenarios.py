@@ -178,8 +178,8 @@ def _demo(rng: np.random.Generator, length: float, cam: Camera) -> Built:
     free = list(visible_stalls(lot, cam))
     fire_stall = min((s for s in free if s[1] < lot.lane_y), key=lambda s: abs(s[0] - 2.0))
     free.remove(fire_stall)
-    far_row = [s for s in free if s[1] > lot.lane_y]
-    stall = min(far_row, key=lambda s: abs(s[0] + 2.0))
+    near_row = [s for s in free if s[1] < lot.lane_y]
+    stall = min(near_row, key=lambda s: abs(s[0] + 3.5))
     free.remove(stall)
     fire_car = Car(path=Path.still(*fire_stall), roof="roof-dark", nose_y=1.0)
     objs: list[SceneObject] = [*parked_cars(rng, free, 0.5), fire_car]
