@@ -47,6 +47,10 @@ def _real(real: dict[str, Any] | None) -> str:
     )
 
 
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{label} {counts[label]}" for label in LABELS)
+
+
 def render_card(report: dict[str, Any]) -> str:
     m = report["metrics"]
     every = sum(k for _, k in RESOLUTIONS)
@@ -92,8 +96,10 @@ time, and it has never seen a real outdoor scene. A missing or corrupt model is 
 
 ## Data
 
-Simulator scenarios {", ".join(f"`{n}`" for n in SCENARIO_NAMES)}, rendered at {FPS:g} Hz at
-{resolutions}. For each frame, a background is learnt per pixel (exponential average, τ 60 s, not
+Simulator scenarios {", ".join(f"`{n}`" for n in SCENARIO_NAMES)},
+rendered at {FPS:g} Hz at {resolutions}.
+
+For each frame, a background is learnt per pixel (exponential average, τ 60 s, not
 learning under tracked objects: a stand-in for the pipeline's model, kept in `models/dataset.py`
 so retraining does not depend on pipeline tuning). Each ground-truth object gets the bbox a blob
 detector would draw (pixels more than 1.2 °C from the background near it), jittered by up to
@@ -107,7 +113,10 @@ detector would draw (pixels more than 1.2 °C from the background near it), jitt
   plain background windows.
 
 At most {MAX_PER_CLASS_PER_RUN} patches per class per run, chosen at random over the run. Training
-patches are also mirrored left-right. Training set: {train["counts"]}. Held-out set: {held["counts"]}.
+patches are also mirrored left-right.
+
+- training set: {_counts(train["counts"])} patches (before mirroring);
+- held-out set: {_counts(held["counts"])} patches.
 
 ## Model and quantisation
 

@@ -1,14 +1,16 @@
 """Train, quantise and publish the bundled classifier (needs the ``train`` extra: TensorFlow CPU).
 
-    python -m venv .venv-train && .venv-train/bin/pip install -e '.[train]'
-    PYTHONHASHSEED=0 .venv-train/bin/python -m models.train            # writes models/parkvakt.tflite & co.
-    .venv-train/bin/python -m models.train --check                     # retrain in a temp dir, compare
+    python3 -m venv .venv-train && .venv-train/bin/pip install -e '.[train]'
+    .venv-train/bin/python -m models.train            # writes models/parkvakt.tflite, .sha256, labels.txt,
+                                                      # training-report.json and MODEL_CARD.md
+    .venv-train/bin/python -m models.train --check    # retrain in a temporary folder, compare the hash
+    .venv-train/bin/python -m models.train --card-only  # re-render MODEL_CARD.md from training-report.json
 
 Data come from the parking-lot simulator (``models/dataset.py``): training seeds 0..899,
 held-out seeds 900..999 for the metrics in the model card (the evaluation suite of ``parkvakt
 eval`` uses seeds >= 1000, never seen here). Everything is seeded; TensorFlow runs with op
-determinism on one thread, so a rerun on the same machine and TensorFlow version reproduces the
-float weights, and hence the int8 model, bit for bit (``--check`` verifies it).
+determinism on one thread, so a rerun with the same simulator code, TensorFlow version and CPU
+reproduces the float weights, and hence the int8 model, bit for bit (``--check`` verifies it).
 """
 
 from __future__ import annotations
@@ -167,6 +169,7 @@ def publish(out_dir: Path, content: bytes) -> str:
     return digest
 
 
+REPORT_NAME = "training-report.json"
 REAL_RECORDING = MODELS_DIR.parent.parent / "shared" / "data" / "real" / "mlx90641-warmup.npz"
 
 
@@ -239,8 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where to write the model (default: models/)")
     parser.add_argument("--check", action="store_true", help="retrain in a temporary folder and compare hashes")
-    parser.add_argument("--report", type=Path, help="also write the metrics as JSON here")
+    parser.add_argument("--card-only", action="store_true", help=f"rewrite MODEL_CARD.md from {REPORT_NAME}")
     args = parser.parse_args(argv)
+    if args.card_only:
+        write_card(json.loads((args.out / REPORT_NAME).read_text()), args.out / MODEL_CARD_PATH.name)
+        return 0
     if args.check:
         committed = (MODELS_DIR / "parkvakt.tflite.sha256").read_text().split()[0]
         with tempfile.TemporaryDirectory() as tmp:
@@ -251,8 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     report = run(args.out)
     write_card(report, args.out / MODEL_CARD_PATH.name)
-    if args.report:
-        args.report.write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / REPORT_NAME).write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from ai_edge_litert import schema_py_generated as schema
 
 from firmware.pipeline.model import LABELS, ModelError, load_classifier
 from firmware.pipeline.patch import PATCH_SIZE
-from models import HASH_PATH, LABELS_PATH, MODEL_CARD_PATH, MODEL_PATH
+from models import HASH_PATH, LABELS_PATH, MODEL_CARD_PATH, MODEL_PATH, MODELS_DIR
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,8 @@ def test_bundled_model_is_small_verified_and_described_by_its_card(classifier) -
     assert digest in card, "the model card must name the hash of the committed model"
     assert classifier.version in card
     assert not classifier.version.startswith("unversioned")
+    report = json.loads((MODELS_DIR / "training-report.json").read_text())
+    assert (report["sha256"], report["version"], report["size_bytes"]) == (digest, classifier.version, len(content))
 
 
 def test_predict_gives_probabilities_for_any_batch_size(classifier) -> None:  # type: ignore[no-untyped-def]
