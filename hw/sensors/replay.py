@@ -46,8 +46,10 @@ class ReplaySource:
     ) -> None:
         self.path = os.fspath(path)
         try:
-            self._rec: Recording = load_recording(path)
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+            # an open file, so a file numpy fails to parse is still closed (np.load leaks it otherwise)
+            with open(path, "rb") as fh:
+                self._rec: Recording = load_recording(fh)  # type: ignore[arg-type]
+        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise ReplayError(f"{self.path}: cannot replay: {exc}") from exc
         if len(self._rec.frames) == 0:
             raise ReplayError(f"{self.path}: cannot replay: the recording has no frames")

@@ -128,3 +128,10 @@ def test_any_recording_content_yields_only_finite_frames_in_time_order(
     assert all(np.isfinite(f.pixels).all() for f in got)
     assert bool(np.all(np.diff([f.timestamp for f in got]) > 0))
     assert src.health().frames_ok + src.health().frames_rejected == len(frames)
+
+
+def test_npz_without_the_recording_arrays_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.npz"
+    np.savez(path, weights=np.ones(3))
+    with pytest.raises(ReplayError, match=r"other\.npz: cannot replay.*frames"):
+        ReplaySource(path)
