@@ -7,14 +7,17 @@ from collections.abc import Callable, Iterator
 
 from hw.frame import EndOfStream, SourceHealth, SourceInfo, ThermalFrame
 from hw.sim.scenario import Rendered, Scenario
+from hw.sim.sensor_noise import NoiseModel
 
 
 class SimSource:
     """Frames of a simulated scenario, rendered in chunks ahead of time.
 
-    ``seconds=None`` plays the scenario's natural length. With ``realtime`` each frame is handed
-    out no earlier than its scenario time after the first ``read`` (``clock``/``sleep`` are
-    injectable for tests); otherwise as fast as they render. Timestamps are scenario seconds.
+    ``seconds=None`` plays the scenario's natural length. ``fov_deg`` (horizontal, vertical)
+    and ``noise`` (a :class:`NoiseModel`; by default drawn from the seed) describe the simulated
+    sensor. With ``realtime`` each frame is handed out no earlier than its scenario time after
+    the first ``read`` (``clock``/``sleep`` are injectable for tests); otherwise as fast as they
+    render. Timestamps are scenario seconds.
     """
 
     def __init__(
@@ -26,6 +29,8 @@ class SimSource:
         realtime: bool = True,
         shape: tuple[int, int] = (24, 32),
         fps: float = 8.0,
+        fov_deg: tuple[float, float] = (55.0, 35.0),
+        noise: NoiseModel | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -33,7 +38,7 @@ class SimSource:
             raise ValueError(f"fps must be positive, got {fps}")
         if seconds is not None and seconds <= 0:
             raise ValueError(f"seconds must be positive (or None for the scenario's length), got {seconds}")
-        self.scenario = Scenario(scenario, seed=seed, shape=shape)
+        self.scenario = Scenario(scenario, seed=seed, shape=shape, fov_deg=fov_deg, noise=noise)
         self._fps = fps
         self._realtime = realtime
         self._clock = clock

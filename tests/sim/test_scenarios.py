@@ -101,3 +101,45 @@ def test_other_resolutions_render_the_same_lot(shape: tuple[int, int]) -> None:
     r = Scenario("car-fire", seed=4, shape=shape).render(1, with_truth=False)
     assert r.frames.shape[1:] == shape and r.frames.dtype == np.float32
     assert Scenario("car-fire", seed=4, shape=shape).labels() == Scenario("car-fire", seed=4).labels()
+
+
+def test_ground_truth_boxes_hold_what_the_frame_shows() -> None:
+    sc = Scenario("car-fire", seed=1004)
+    fire_start = next(e.start for e in sc.labels() if e.type == "fire")
+    r = sc.render(fire_start + 90.0)
+    assert r.truth is not None
+    frame, objects = r.frames[-1], r.truth[-1]
+    fire = next(o for o in objects if o.cls == "fire")
+    row, col = np.unravel_index(np.argmax(frame), frame.shape)
+    rows, cols = fire.pixel_slice
+    assert rows.start - 1 <= row < rows.stop + 1 and cols.start - 1 <= col < cols.stop + 1
+    assert fire.apparent_temp_c > np.median(frame) + 20.0
+    assert fire.true_temp_c > fire.apparent_temp_c
+
+
+def test_people_read_warmer_than_the_night_lot_but_cooler_than_their_clothes() -> None:
+    sc = Scenario("person-walking", seed=1005)
+    r = sc.render()
+    assert r.truth is not None
+    seen = [
+        (o, f)
+        for f, objs in zip(r.frames, r.truth, strict=True)
+        for o in objs
+        if o.cls == "person" and o.visible_fraction > 0.9
+    ]
+    assert seen
+    for person, frame in seen:
+        assert np.median(frame) < person.apparent_temp_c < person.true_temp_c
+
+
+def test_narrower_field_of_view_magnifies_the_same_scene() -> None:
+    wide = Scenario("person-walking", seed=1006)
+    narrow = Scenario("person-walking", seed=1006, fov_deg=(40.0, 26.0))
+    t = next(e.start for e in wide.labels() if e.type == "person") + 1.0
+
+    def width(sc: Scenario) -> float:
+        r = sc.render(t + 5.0)
+        assert r.truth is not None
+        return max(o.bbox[2] - o.bbox[0] for objs in r.truth for o in objs if o.cls == "person")
+
+    assert width(narrow) > width(wide)
