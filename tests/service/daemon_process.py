@@ -29,6 +29,7 @@ class DaemonProcess:
     source: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     watchdog_usec: int = 1_500_000
+    launcher: Callable[[list[str]], list[str]] | None = None
     notifications: list[Notification] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
 
@@ -48,6 +49,8 @@ class DaemonProcess:
         args = [*PARKVAKT, "run", "--config", str(self.config), "--gpio", "mock"]
         if self.source:
             args += ["--source", self.source]
+        if self.launcher is not None:
+            args = self.launcher(args)
         self.proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         self._closed = False
         threading.Thread(target=self._read_notify, daemon=True).start()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.service.sandbox import mdwe_supported, seccomp_supported, under_mdwe, under_seccomp
+
 REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "provisioning" / "systemd" / "parkvakt.service"
 INSTALLED_EXEC = "/opt/parkvakt/current/venv/bin/parkvakt"
@@ -99,50 +101,72 @@ def test_unit_hardening_settings() -> None:
     assert s["SystemCallFilter"][0] == "@system-service"
 
 
-def _mdwe_supported() -> bool:
-    # probe in a child: PR_SET_MDWE cannot be undone in the process that sets it
-    probe = "import ctypes,sys; sys.exit(0 if ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) == 0 else 1)"
-    return subprocess.run([sys.executable, "-c", probe], timeout=30).returncode == 0
-
-
-MDWE_LAUNCHER = """
-import ctypes, os, sys
-if ctypes.CDLL(None, use_errno=True).prctl(65, 1, 0, 0, 0) != 0:  # PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN
-    sys.exit(99)
-os.execv(sys.argv[1], sys.argv[1:])
-"""
+DEMO = [sys.executable, "-m", "firmware.cli", "demo", "--fast"]
+CRYPTO_TLS_SQLITE = (
+    "import os, ssl, sqlite3, aiomqtt\n"
+    "from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n"
+    "e = Cipher(algorithms.AES(os.urandom(16)), modes.CBC(bytes(16))).encryptor(); e.update(bytes(16))\n"
+    "ssl.create_default_context(); sqlite3.connect(':memory:').execute('select 1')\n"
+    "import ctypes; cb = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(lambda x: x + 1); assert cb(1) == 2\n"
+    "print('ok')"
+)
 
 
 def test_the_real_stack_runs_under_memory_deny_write_execute() -> None:
     """MemoryDenyWriteExecute=yes is only safe if nothing we load needs W+X pages: run it and see."""
-    if not _mdwe_supported():
+    if not mdwe_supported():
         pytest.skip("kernel without PR_SET_MDWE (Linux < 6.3): cannot apply W^X outside systemd here")
-    result = subprocess.run(
-        [sys.executable, "-c", MDWE_LAUNCHER, sys.executable, "-m", "firmware.cli", "demo", "--fast"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = subprocess.run(under_mdwe(DEMO), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "FIRE ALARM" in result.stdout
-    crypto = (
-        "import os, ssl, sqlite3, aiomqtt\n"
-        "from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n"
-        "e = Cipher(algorithms.AES(os.urandom(16)), modes.CBC(bytes(16))).encryptor(); e.update(bytes(16))\n"
-        "import ctypes; cb = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int)(lambda x: x + 1); assert cb(1) == 2\n"
-        "print('ok')"
-    )
     result = subprocess.run(
-        [sys.executable, "-c", MDWE_LAUNCHER, sys.executable, "-c", crypto], capture_output=True, text=True, timeout=60
+        under_mdwe([sys.executable, "-c", CRYPTO_TLS_SQLITE]), capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
     # and the rule is really in force: a cffi callback, which needs W+X memory, is refused
     cffi_callback = "import cffi; cffi.FFI().callback('int(int)')(lambda x: x)"
-    refused = subprocess.run(
-        [sys.executable, "-c", MDWE_LAUNCHER, sys.executable, "-c", cffi_callback], capture_output=True, text=True
-    )
+    refused = subprocess.run(under_mdwe([sys.executable, "-c", cffi_callback]), capture_output=True, text=True)
     assert refused.returncode != 0 and "write+execute" in refused.stderr
+
+
+def test_the_real_stack_runs_under_the_system_call_filter() -> None:
+    """The unit's SystemCallFilter= (expanded by systemd-analyze) applied with libseccomp, EPERM default."""
+    if not seccomp_supported():
+        pytest.skip("libseccomp (pyseccomp) is not usable here")
+    result = subprocess.run(under_seccomp(DEMO), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "FIRE ALARM" in result.stdout
+    result = subprocess.run(
+        under_seccomp([sys.executable, "-c", CRYPTO_TLS_SQLITE]), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+    # the filter is really in force: setpriority (@resources) is refused with EPERM
+    renice = "import os\ntry:\n    os.setpriority(os.PRIO_PROCESS, 0, 5)\nexcept PermissionError:\n    print('EPERM')"
+    refused = subprocess.run(under_seccomp([sys.executable, "-c", renice]), capture_output=True, text=True)
+    assert refused.stdout.strip() == "EPERM", refused.stderr
 
 
 def test_unit_denies_write_execute_memory() -> None:
     assert _settings(UNIT.read_text())["MemoryDenyWriteExecute"] == ["yes"]
+
+
+def test_the_daemon_runs_under_the_unit_sandbox(tmp_path: Path, write_config) -> None:
+    """``parkvakt run`` itself (asyncio, threads, signals, sd_notify, the UART driver on a pty,
+    SQLite WAL, TFLite) under the system-call filter and W^X together: READY, pets, clean SIGTERM."""
+    if not (seccomp_supported() and mdwe_supported()):
+        pytest.skip("needs libseccomp and PR_SET_MDWE (Linux >= 6.3)")
+    from tests.service.daemon_process import DaemonProcess
+    from tests.support.emulator import module_emulator
+
+    config = write_config()
+    with module_emulator(tmp_path, rate=8.0) as (port, _emu):
+        daemon = DaemonProcess(
+            config, tmp_path, source=f"uart:{port}", launcher=lambda argv: under_seccomp(under_mdwe(argv))
+        ).start()
+        try:
+            ready = daemon.wait_notify("READY=1", timeout=30)
+            daemon.wait_for(lambda: len(daemon.messages("WATCHDOG=1", since=ready.at)) >= 3, 10, "pets")
+        finally:
+            rc = daemon.stop()
+    assert rc == 0, daemon.log_text()
+    assert not any("Operation not permitted" in line for line in daemon.log), daemon.log_text()
