@@ -93,6 +93,7 @@ class UpdateAgent:
         self.sleep = sleep
         # jobs whose service restart this process did; a job resumed in ArtifactCommit is not among them
         self._restarted_here: set[str] = set()
+        self._final_report: report.UpdateReport | None = None
 
     # -- persistence ---------------------------------------------------------------------------
 
@@ -171,10 +172,9 @@ class UpdateAgent:
         p = self.load()
         if p.job is None:
             return None
-        report_id = p.job.id
         while p.job is not None:
             handlers[p.job.state](p)
-        return next((r for r in report.pending_reports(self.update_dir) if r.id == report_id), None)
+        return self._final_report
 
     # -- states --------------------------------------------------------------------------------
 
@@ -237,6 +237,7 @@ class UpdateAgent:
             self._enter(p, "ArtifactRollback", reason=reason, log_excerpt=self._log_excerpt())
             return
         job = self._enter(p, "ArtifactReboot", restarts=restarts, restarted_at=self.clock())
+        health.clear(self.state_dir)
         install.switch_current(self.install_root, job.version)
         self._pause_point("ArtifactReboot.switched")
         try:
@@ -256,12 +257,7 @@ class UpdateAgent:
             return
         if not verdict.final:
             verdict = health.wait_healthy(
-                self.state_dir,
-                job.version,
-                job.restarted_at,
-                job.restarted_at + self.section.health_deadline_s,
-                clock=self.clock,
-                sleep=self.sleep,
+                self.state_dir, job.version, job.restarted_at, self.section.health_deadline_s, sleep=self.sleep
             )
         if verdict.healthy:
             self._enter(p, "Cleanup", outcome="success", reason=verdict.reason)
@@ -270,14 +266,30 @@ class UpdateAgent:
 
     def _artifact_rollback(self, p: Persisted) -> None:
         job = self._enter(p, "ArtifactRollback")
-        if job.from_version and install.is_installed(self.install_root, job.from_version):
-            install.switch_current(self.install_root, job.from_version)
-            try:
-                self.restart()
-            except Exception as exc:
-                job = self._enter(p, "ArtifactRollback", reason=f"{job.reason}; restarting {job.from_version} "
-                                  f"failed too: {exc}")  # fmt: skip
-        self._enter(p, "ArtifactFailure", outcome="rolled_back")
+        old = job.from_version
+        if not (old and install.is_installed(self.install_root, old)):
+            self._enter(
+                p, "ArtifactFailure", outcome="failed", reason=f"{job.reason}; no previous release to go back to"
+            )
+            return
+        health.clear(self.state_dir)
+        install.switch_current(self.install_root, old)
+        since = self.clock()
+        try:
+            self.restart()
+        except Exception as exc:
+            self._enter(
+                p, "ArtifactFailure", outcome="rolled_back", reason=f"{job.reason}; restarting {old} failed too: {exc}"
+            )
+            return
+        # the report must be true: say so when the old release does not come back healthy either
+        verdict = health.wait_healthy(self.state_dir, old, since, self.section.health_deadline_s, sleep=self.sleep)
+        reason = (
+            job.reason
+            if verdict.healthy
+            else f"{job.reason}; after the rollback {old} is not healthy either: {verdict.reason}"
+        )
+        self._enter(p, "ArtifactFailure", outcome="rolled_back", reason=reason)
 
     def _artifact_failure(self, p: Persisted) -> None:
         job = self._enter(p, "ArtifactFailure")
@@ -297,19 +309,18 @@ class UpdateAgent:
             message = f"update to {job.version} refused: {job.reason}"
         else:
             message = f"update to {job.version} failed: {job.reason}"
-        report.save_report(
-            self.update_dir,
-            report.UpdateReport(
-                id=job.id,
-                outcome=job.outcome,
-                version=job.version,
-                running=running,
-                message=message,
-                reason=job.reason,
-                log_excerpt=job.log_excerpt,
-                at=self.clock(),
-            ),
+        final = report.UpdateReport(
+            id=job.id,
+            outcome=job.outcome,
+            version=job.version,
+            running=running,
+            message=message,
+            reason=job.reason,
+            log_excerpt=job.log_excerpt,
+            at=self.clock(),
         )
+        report.save_report(self.update_dir, final)
+        self._final_report = final
         artifact = self._artifact_path(job)
         if job.outcome != "failed" or not artifact.with_name(artifact.name + ".part").exists():
             shutil.rmtree(artifact.parent, ignore_errors=True)

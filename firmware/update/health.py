@@ -89,16 +89,26 @@ def wait_healthy(
     state_dir: Path,
     release: str,
     since: float,
-    deadline: float,
-    clock: Callable[[], float] = time.time,
+    timeout_s: float,
     sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
     poll_s: float = 0.2,
 ) -> Verdict:
-    """Poll until the release is healthy, a check fails, or the wall-clock ``deadline`` passes."""
+    """Poll until the release is healthy, a check fails, or ``timeout_s`` passes.
+
+    The deadline runs on the monotonic clock: a Pi without a battery-backed clock may step its
+    wall clock by hours when NTP syncs, which must not fail (or extend) a health check.
+    """
+    deadline = monotonic() + timeout_s
     while True:
         verdict = judge(state_dir, release, since)
         if verdict.final:
             return verdict
-        if clock() >= deadline:
-            return Verdict(False, True, f"{verdict.reason} within {deadline - since:.0f} s")
+        if monotonic() >= deadline:
+            return Verdict(False, True, f"{verdict.reason} within {timeout_s:.0f} s")
         sleep(poll_s)
+
+
+def clear(state_dir: Path) -> None:
+    """Forget the last health report, so only one written after the coming restart can count."""
+    (Path(state_dir) / HEALTH_FILE).unlink(missing_ok=True)

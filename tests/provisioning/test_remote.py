@@ -112,7 +112,7 @@ def unit_running(f: Field) -> Iterator[None]:
 
     started = time.time()
     subprocess.run([sys.executable, str(SERVICE_CTL), "restart", str(f.install_root), str(f.state)], check=True)
-    assert wait_healthy(f.state, "1.0.0", started - 1, started + 30).healthy
+    assert wait_healthy(f.state, "1.0.0", started - 1, 30).healthy
     cfg = load_config(f.config)
 
     async def status(args: dict) -> dict:

@@ -232,7 +232,7 @@ def make_unit(tmp_path: Path, site: Site, releases: dict, **overrides: object) -
     flash(install_root)
     started = time.time()
     subprocess.run(restart, check=True)
-    assert wait_healthy(state_dir, "1.0.0", started - 1, started + 30).healthy, "the flashed release did not start"
+    assert wait_healthy(state_dir, "1.0.0", started - 1, 30).healthy, "the flashed release did not start"
     return Unit(install_root, state_dir, section)
 
 
