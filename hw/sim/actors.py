@@ -15,6 +15,7 @@ import numpy as np
 from hw.sim.camera import Camera
 from hw.sim.environment import Environment
 from hw.sim.ground import LotLayout
+from hw.sim.hazards import CarGhost
 from hw.sim.objects import Animal, Car, Path, Person, SceneObject
 
 
@@ -180,18 +181,34 @@ def arriving_car(
     return car, driver
 
 
-def leaving_car(rng: np.random.Generator, cam: Camera, lot: LotLayout, t0: float, car: Car) -> Car:
-    """Turn a parked car into one that starts its engine at ``t0``, then drives away."""
-    sx, sy = car.path.at(np.array([0.0]))
-    sx_f, sy_f = float(sx[0]), float(sy[0])
+def leaving_car(rng: np.random.Generator, cam: Camera, lot: LotLayout, t0: float, car: Car) -> tuple[Car, CarGhost]:
+    """Turn a parked car into one that starts its engine at ``t0``, backs out and drives away.
+
+    Also returns the ghost it leaves: the patch of asphalt it had sheltered.
+    """
+    sx, sy = float(car.path.x[0]), float(car.path.y[0])
     lane = lot.lane_y
     go = t0 + float(rng.uniform(5.0, 30.0))
     out_x = float(rng.choice([-1.0, 1.0])) * (half_width_at(cam, lane) + 4.0)
-    path = Path.through(go, [(sx_f, sy_f), (sx_f, lane), (out_x, lane)], float(rng.uniform(2.5, 5.0)))
-    car.path = path
-    car.engine = ((t0, path.t[-1] + 600.0),)
-    car.vanish = path.t[-1]
-    return car
+    back_speed = float(rng.uniform(0.8, 1.8))
+    back = Path.through(go, [(sx, sy), (sx, lane)], back_speed)
+    drive = Path.through(
+        back.t[-1] + float(rng.uniform(0.5, 2.0)), [(sx, lane), (out_x, lane)], float(rng.uniform(2.5, 5.0))
+    )
+    car.path = Path(back.t + drive.t, back.x + drive.x, back.y + drive.y)
+    car.engine = ((t0, car.path.t[-1] + 600.0),)
+    car.vanish = car.path.t[-1]
+    ghost = CarGhost(path=Path.still(sx, sy), left=go + 4.0 / back_speed, tau_s=float(rng.uniform(900.0, 2400.0)))
+    return car, ghost
+
+
+def old_ghosts(rng: np.random.Generator, stalls: list[tuple[float, float]], chance: float) -> list[SceneObject]:
+    """Ghosts of cars that left free stalls in the half hour before the recording began."""
+    return [
+        CarGhost(path=Path.still(x, y), left=-float(rng.uniform(30.0, 1800.0)), tau_s=float(rng.uniform(900.0, 2400.0)))
+        for x, y in stalls
+        if rng.random() < chance
+    ]
 
 
 def animals(rng: np.random.Generator, cam: Camera, length: float, per_hour: float) -> list[SceneObject]:

@@ -18,7 +18,7 @@ import numpy as np
 from hw.sim.camera import Camera
 from hw.sim.environment import Environment
 
-ObjectClass = Literal["person", "vehicle", "fire", "animal", "hotspot"]
+ObjectClass = Literal["person", "vehicle", "fire", "animal", "hotspot", "ground"]
 
 
 @dataclass(slots=True)
@@ -75,7 +75,7 @@ class Path:
         return Path(tuple(ts), tuple(xs), tuple(ys))
 
 
-def _box_layer(
+def box_layer(
     cam: Camera,
     x: np.ndarray,
     y: np.ndarray,
@@ -102,6 +102,7 @@ class SceneObject:
     appear: float = -math.inf
     vanish: float = math.inf
     paint_bias_m: float = 0.0  # painted as if this much nearer (a fire sits on its car)
+    in_truth: bool = True  # False for patches of ground, which are background, not objects
 
     def present(self, t: np.ndarray) -> np.ndarray:
         return ((t >= self.appear) & (t < self.vanish)).astype(np.float64)
@@ -137,15 +138,15 @@ class Person(SceneObject):
         legs_h = 0.47 * self.height_m
         torso_h = self.height_m - 0.25 - legs_h
         out = [
-            _box_layer(
+            box_layer(
                 cam, x, y, (0.25 + 0.3 * stride, 0.25, legs_h), 0.0, 0.6 * p, np.full_like(t, self.body_c - 1.5), 0.97
             ),
-            _box_layer(cam, x, y, (0.48, 0.28, torso_h), legs_h, 0.8 * p, np.full_like(t, self.body_c), 0.97),
-            _box_layer(cam, x, y, (0.2, 0.22, 0.25), self.height_m - 0.25, 0.8 * p, np.full_like(t, self.head_c), 0.98),
+            box_layer(cam, x, y, (0.48, 0.28, torso_h), legs_h, 0.8 * p, np.full_like(t, self.body_c), 0.97),
+            box_layer(cam, x, y, (0.2, 0.22, 0.25), self.height_m - 0.25, 0.8 * p, np.full_like(t, self.head_c), 0.98),
         ]
         if self.umbrella:
             canopy = env.surface_c("car-side", t) - 1.0
-            out.append(_box_layer(cam, x, y, (1.0, 1.0, 0.25), self.height_m + 0.05, 0.85 * p, canopy, 0.9))
+            out.append(box_layer(cam, x, y, (1.0, 1.0, 0.25), self.height_m + 0.05, 0.85 * p, canopy, 0.9))
         return out
 
     def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
@@ -172,7 +173,7 @@ class Animal(SceneObject):
         w = np.where(along_x, self.size_m[0], self.size_m[1])
         d = np.where(along_x, self.size_m[1], self.size_m[0])
         temp = np.minimum(env.air_c(t) + self.fur_rise_k, 34.0)
-        return [_box_layer(cam, x, y, (w, d, self.size_m[2]), self.altitude_m, 0.7 * self.present(t), temp, 0.96)]
+        return [box_layer(cam, x, y, (w, d, self.size_m[2]), self.altitude_m, 0.7 * self.present(t), temp, 0.96)]
 
     def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
         return np.minimum(env.air_c(t) + self.fur_rise_k, 34.0)
@@ -253,119 +254,14 @@ class Car(SceneObject):
         hood_w = ax * 1.3 + ay * 1.6
         hood_d = ax * 1.6 + ay * 1.3
         return [
-            _box_layer(cam, x, y, (w, d, 0.95), 0.0, 0.9 * p, side, 0.88),
-            _box_layer(cam, cx, cy, (cabin_w, cabin_d, 0.45), 0.95, 0.85 * p, env.surface_c("glass", t), 0.85),
-            _box_layer(cam, cx, cy, (cabin_w * 0.85, cabin_d * 0.8, 0.05), 1.40, 0.95 * p, roof, 0.9),
-            _box_layer(cam, fx, fy, (hood_w, hood_d, 0.05), 0.95, 0.9 * p, hood, 0.9),
-            _box_layer(cam, rx, ry, (0.3, 0.3, 0.3), 0.15, np.where(run, 0.8, 0.3) * p, exhaust, 0.9),
+            box_layer(cam, x, y, (w, d, 0.95), 0.0, 0.9 * p, side, 0.88),
+            box_layer(cam, cx, cy, (cabin_w, cabin_d, 0.45), 0.95, 0.85 * p, env.surface_c("glass", t), 0.85),
+            box_layer(cam, cx, cy, (cabin_w * 0.85, cabin_d * 0.8, 0.05), 1.40, 0.95 * p, roof, 0.9),
+            box_layer(cam, fx, fy, (hood_w, hood_d, 0.05), 0.95, 0.9 * p, hood, 0.9),
+            box_layer(cam, rx, ry, (0.3, 0.3, 0.3), 0.15, np.where(run, 0.8, 0.3) * p, exhaust, 0.9),
         ]
 
     def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
         air = env.air_c(t)
         hot = np.maximum(env.surface_c(self.roof, t), air + self.hood_rise(t))
         return np.where(self.running(t), np.maximum(hot, air + (self.exhaust_c - air) * 1.25), hot)
-
-
-@dataclass(slots=True)
-class CarFire(SceneObject):
-    """A fire in a parked car's engine bay that grows, flickers and smokes.
-
-    From ``ignite`` it smoulders inside the bay (the hood warms, wisps of smoke; not yet labelled)
-    until ``flames_at``, when flames break out. Flame area grows with time squared (the usual
-    t² fire-growth law) over ``grow_s``; flames are a semi-transparent hot gas whose opacity rises
-    with their thickness and flickers at 1–10 Hz. Hot metal under them glows at several hundred °C.
-    A plume of warm smoke rises above and drifts with the wind, occluding part of what is behind.
-    """
-
-    cls: ObjectClass = "fire"
-    path: Path = field(default_factory=lambda: Path.still(0.0, 15.0))
-    paint_bias_m: float = 3.0
-    ignite: float = 30.0
-    flames_at: float = 60.0
-    grow_s: float = 240.0
-    flame_c: float = 850.0
-    metal_c: float = 550.0
-    nose_y: float = 1.0
-    wind_mps: float = 0.5
-    flicker: tuple[tuple[float, float, float], ...] = ((2.3, 0.0, 0.2), (5.1, 1.0, 0.12), (8.7, 2.0, 0.08))
-
-    def labelled(self, t: np.ndarray) -> np.ndarray:
-        return t >= self.flames_at
-
-    def growth(self, t: np.ndarray) -> np.ndarray:
-        return np.clip((t - self.flames_at) / self.grow_s, 0.0, 1.0) ** 2
-
-    def _flicker(self, t: np.ndarray) -> np.ndarray:
-        out = np.ones_like(t)
-        for hz, phase, amp in self.flicker:
-            out += amp * np.sin(2 * math.pi * hz * t + phase)
-        return np.clip(out, 0.2, None)
-
-    def layers(self, t: np.ndarray, env: Environment, cam: Camera) -> list[Layer]:
-        x0, y0 = self.path.at(t)
-        bx, by = x0, y0 + self.nose_y * (CAR_LENGTH / 2 - 0.7)
-        air = env.air_c(t)
-        smoulder = np.clip((t - self.ignite) / max(self.flames_at - self.ignite, 1.0), 0.0, 1.0) * (t >= self.ignite)
-        g = self.growth(t)
-        burning = (t >= self.flames_at).astype(np.float64)
-        hood = air + 60.0 * smoulder + (self.metal_c - 60.0) * np.sqrt(g)
-        flame_w = 0.3 + 2.2 * np.sqrt(g)
-        flame_h = (0.3 + 3.2 * np.sqrt(g)) * self._flicker(t * 1.07)
-        flame_opacity = burning * np.clip(0.15 + 0.55 * np.sqrt(g), 0, 0.7) * np.clip(self._flicker(t), 0, 1.3) / 1.3
-        smoke_h = 0.5 + 6.0 * np.sqrt(np.maximum(smoulder * 0.05, g))
-        smoke_opacity = (0.08 * smoulder + 0.45 * np.sqrt(g)) * (t >= self.ignite)
-        drift = self.wind_mps * np.clip(t - self.ignite, 0, None) ** 0.5
-        return [
-            _box_layer(cam, bx, by, (1.6, 1.3, 0.05), 0.95, 0.9 * (t >= self.ignite), hood, 0.85),
-            _box_layer(
-                cam, bx, by, (flame_w, flame_w * 0.8, flame_h), 1.0, flame_opacity, np.full_like(t, self.flame_c), 1.0
-            ),
-            _box_layer(
-                cam,
-                bx + drift,
-                by,
-                (0.6 + flame_w, 1.2, smoke_h),
-                1.0 + flame_h * 0.6,
-                smoke_opacity,
-                air + 25.0 * np.sqrt(g) + 5.0,
-                1.0,
-                in_bbox=False,
-            ),
-        ]
-
-    def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
-        return np.where(
-            t >= self.flames_at, self.flame_c, env.air_c(t) + 60.0 * np.clip((t - self.ignite) / 60.0, 0, 1)
-        )
-
-
-@dataclass(slots=True)
-class Barbecue(SceneObject):
-    """A grill: glowing coals partly hidden by the grate and lid, a hot body, a faint smoke."""
-
-    cls: ObjectClass = "hotspot"
-    path: Path = field(default_factory=lambda: Path.still(0.0, 15.0))
-    lit: float = -math.inf
-    coal_c: float = 320.0
-    warmup_s: float = 240.0
-
-    def labelled(self, t: np.ndarray) -> np.ndarray:
-        return np.zeros_like(t, dtype=bool)
-
-    def heat(self, t: np.ndarray) -> np.ndarray:
-        return np.where(t >= self.lit, 1.0 - np.exp(-np.clip(t - self.lit, 0, None) / self.warmup_s), 0.0)
-
-    def layers(self, t: np.ndarray, env: Environment, cam: Camera) -> list[Layer]:
-        x, y = self.path.at(t)
-        air = env.air_c(t)
-        h = self.heat(t)
-        p = self.present(t)
-        shimmer = 1.0 + 0.03 * np.sin(2 * math.pi * 0.7 * t)
-        return [
-            _box_layer(cam, x, y, (0.6, 0.45, 0.85), 0.0, 0.55 * p, air + 90.0 * h, 0.8),
-            _box_layer(cam, x, y, (0.5, 0.35, 0.05), 0.85, 0.35 * p * shimmer, air + (self.coal_c - air) * h, 0.95),
-            _box_layer(cam, x, y, (0.5, 0.4, 1.2), 0.9, 0.08 * h * p, air + 8.0 * h, 1.0, in_bbox=False),
-        ]
-
-    def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
-        return env.air_c(t) + (self.coal_c - env.air_c(t)) * self.heat(t)

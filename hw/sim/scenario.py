@@ -115,6 +115,8 @@ class Scenario:
     def _truth_lists(self, geo: Geometry, apparent: np.ndarray, t: np.ndarray) -> list[list[GroundTruthObject]]:
         out: list[list[GroundTruthObject]] = [[] for _ in t]
         for k, obj in enumerate(self.scene.objects):
+            if not obj.in_truth:
+                continue
             hottest = obj.hottest_c(t, self.scene.env)
             for i in np.flatnonzero(geo.present[k]):
                 out[i].append(

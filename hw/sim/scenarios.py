@@ -21,6 +21,7 @@ from hw.sim.actors import (
     leaving_car,
     loiterer,
     night_env,
+    old_ghosts,
     parked_cars,
     random_lot,
     take_stall,
@@ -30,7 +31,8 @@ from hw.sim.actors import (
 from hw.sim.camera import Camera
 from hw.sim.environment import Environment, RainSpell
 from hw.sim.ground import LotLayout
-from hw.sim.objects import Barbecue, Car, CarFire, Path, SceneObject
+from hw.sim.hazards import Barbecue, CarFire
+from hw.sim.objects import Car, Path, SceneObject
 
 Built = tuple[Environment, LotLayout, list[SceneObject]]
 Builder = Callable[[np.random.Generator, float, Camera], Built]
@@ -44,9 +46,16 @@ class ScenarioSpec:
     build: Builder
 
 
+def _free(stalls: list[tuple[float, float]], objs: list[SceneObject]) -> list[tuple[float, float]]:
+    taken = {(round(o.path.x[0], 2), round(o.path.y[0], 2)) for o in objs if isinstance(o, Car)}
+    return [s for s in stalls if (round(s[0], 2), round(s[1], 2)) not in taken]
+
+
 def _empty_night(rng: np.random.Generator, length: float, cam: Camera) -> Built:
     env, lot = night_env(rng), random_lot(rng, cam)
-    objs = parked_cars(rng, visible_stalls(lot, cam), float(rng.uniform(0.1, 0.6)))
+    stalls = visible_stalls(lot, cam)
+    objs = parked_cars(rng, stalls, float(rng.uniform(0.1, 0.6)))
+    objs += old_ghosts(rng, _free(stalls, objs), 0.1)
     return env, lot, objs + animals(rng, cam, length, per_hour=float(rng.uniform(0.0, 4.0)))
 
 
@@ -154,15 +163,14 @@ def _people_and_cars(rng: np.random.Generator, length: float, cam: Camera) -> Bu
     lot = random_lot(rng, cam)
     free = list(visible_stalls(lot, cam))
     objs: list[SceneObject] = parked_cars(rng, free, float(rng.uniform(0.3, 0.6)))
-    taken = {(round(float(o.path.x[0]), 2), round(float(o.path.y[0]), 2)) for o in objs}
-    free = [s for s in free if (round(s[0], 2), round(s[1], 2)) not in taken]
+    free = _free(free, objs)
     for _ in range(int(rng.integers(1, 4))):
         if free:
             car, driver = arriving_car(rng, cam, lot, float(rng.uniform(0.0, 0.8 * length)), take_stall(rng, free), env)
             objs += [car] + ([driver] if driver else [])
     parked = [o for o in objs if isinstance(o, Car) and not o.engine]
     for car in parked[: int(rng.integers(0, 3))]:
-        leaving_car(rng, cam, lot, float(rng.uniform(0.0, 0.8 * length)), car)
+        objs.append(leaving_car(rng, cam, lot, float(rng.uniform(0.0, 0.8 * length)), car)[1])
     objs += [walker(rng, cam, float(rng.uniform(0.0, 0.9 * length)), env) for _ in range(int(rng.integers(2, 7)))]
     objs += [
         loiterer(rng, cam, float(rng.uniform(0, 0.5 * length)), float(rng.uniform(30, 120)), env, None)
@@ -207,7 +215,9 @@ def _nuisance(rng: np.random.Generator, length: float, cam: Camera) -> Built:
         ),
     )
     lot = random_lot(rng, cam)
-    objs = parked_cars(rng, visible_stalls(lot, cam), float(rng.uniform(0.1, 0.9)))
+    stalls = visible_stalls(lot, cam)
+    objs = parked_cars(rng, stalls, float(rng.uniform(0.1, 0.9)))
+    objs += old_ghosts(rng, _free(stalls, objs), 0.15)
     return env, lot, objs + animals(rng, cam, length, per_hour=float(rng.uniform(1.0, 8.0)))
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from hw.sim import Scenario
 from hw.sim.camera import Camera
 from hw.sim.environment import Environment, RainSpell
 from hw.sim.ground import LotLayout
-from hw.sim.objects import Car, CarFire, Path, Person
+from hw.sim.hazards import CarFire, CarGhost
+from hw.sim.objects import Car, Path, Person
 from hw.sim.render import Scene, render_chunk
 from hw.sim.sensor_noise import NoiseModel
 
@@ -79,3 +81,23 @@ def test_sun_heats_asphalt_and_dark_roofs_by_day_and_roofs_drop_below_air_on_cle
     assert day.surface_c("asphalt", t)[0] > 35.0
     assert day.surface_c("roof-dark", t)[0] > day.surface_c("roof-light", t)[0] + 10.0
     assert night.surface_c("roof-dark", t)[0] < 20.0 - 3.0
+
+
+def test_a_car_that_left_by_day_leaves_a_cool_ghost_that_fades_and_is_not_an_object() -> None:
+    day = Environment(start_hour=13.0, air_mean_c=22.0, air_swing_k=0.0, cloud=0.0)
+    ghost = CarGhost(path=Path.still(0.0, 12.0), left=0.0, tau_s=1200.0)
+    t = np.array([-1.0, 1.0, 600.0, 6000.0])
+    frames, _, geo, _ = _render([ghost], t, env=day)
+    empty, *_ = _render([], t, env=day)
+    dip = (empty - frames).reshape(4, -1).max(axis=1)
+    assert dip[0] < 0.01
+    assert dip[1] > 10.0 and dip[1] > dip[2] > dip[3]
+    assert dip[3] < 0.5
+    assert geo is not None and not geo.labelled.any()
+    with_ghost = next(
+        sc
+        for sc in (Scenario("people-and-cars", seed=s) for s in range(1000, 1020))
+        if any(isinstance(o, CarGhost) for o in sc.scene.objects)
+    )
+    truth = with_ghost.render(5).truth
+    assert truth is not None and all(o.cls != "ground" for objs in truth for o in objs)
