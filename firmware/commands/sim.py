@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 EXIT_BAD_INPUT = 2
+MAX_RECORDING_BYTES = 3 << 29  # 1.5 GiB of frames: one recording is held in memory while it is written
 
 
 def _shape(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
@@ -58,6 +59,13 @@ def command(
     except UnknownScenario as exc:
         click.echo(f"parkvakt sim: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    n_frames = sc.frame_count(seconds, fps)
+    size = n_frames * shape[0] * shape[1] * 4
+    if size > MAX_RECORDING_BYTES:
+        raise click.UsageError(
+            f"{n_frames} frames of {shape[1]}x{shape[0]} would need {size / 2**30:.1f} GiB "
+            f"in memory; use fewer --seconds or a smaller --shape (or python -m hw.sim.suite, which writes hours)"
+        )
     labels = sc.labels(seconds, fps=fps)
     rec = sc.recording(seconds, fps=fps)
     try:

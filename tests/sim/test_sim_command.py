@@ -52,6 +52,10 @@ def test_sim_refuses_bad_input_clearly(tmp_path: Path) -> None:
     assert unknown.exit_code == 2 and "unknown scenario 'moonbase'" in unknown.output
     shape = runner.invoke(cli, ["sim", "demo", "--shape", "7", "--out", str(tmp_path / "x.npz")])
     assert shape.exit_code == 2 and "expected HxW" in shape.output
+    huge = runner.invoke(
+        cli, ["sim", "nuisance", "--seconds", "36000", "--shape", "120x160", "--out", str(tmp_path / "x.npz")]
+    )
+    assert huge.exit_code == 2 and "GiB" in huge.output
     missing = runner.invoke(cli, ["sim", "demo"])
     assert missing.exit_code == 2 and "--out" in missing.output
     assert not list(tmp_path.iterdir())
