@@ -34,7 +34,8 @@ of view change how the same scene is sampled.
 Classes: ``person`` (clothed ~28–33 °C), ``vehicle`` (every car; labelled only while moving or
 running), ``fire`` (labelled from when flames break out), ``animal`` (cats, birds) and ``hotspot``
 (a barbecue) — the last two and parked cars are nuisances the detector must not report. The
-patch a departed car leaves on the asphalt is background: rendered, never in ``truth``.
+patch a departed car leaves on the asphalt and bushes swaying in the wind are background:
+rendered, never in ``truth``.
 Physics: ``docs/simulator.md``.
 """
 

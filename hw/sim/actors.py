@@ -16,7 +16,7 @@ from hw.sim.camera import Camera
 from hw.sim.environment import Environment
 from hw.sim.ground import LotLayout
 from hw.sim.hazards import CarGhost
-from hw.sim.objects import Animal, Car, Path, Person, SceneObject
+from hw.sim.objects import Animal, Bush, Car, Path, Person, SceneObject
 
 
 def half_width_at(cam: Camera, y: float) -> float:
@@ -238,4 +238,22 @@ def animals(rng: np.random.Generator, cam: Camera, length: float, per_hour: floa
                 fur_rise_k=float(rng.uniform(5.0, 12.0)),
             )
             out.append(bird)
+    return out
+
+
+def bushes(rng: np.random.Generator, cam: Camera, lot: LotLayout) -> list[SceneObject]:
+    """A few shrubs beyond the far edge of the lot and along its sides, where they are in view."""
+    near, far = ground_span(cam)
+    out: list[SceneObject] = []
+    for _ in range(int(rng.integers(0, 5))):
+        if rng.random() < 0.6:
+            y = lot.lot_far_m + float(rng.uniform(0.5, 3.0))
+            x = float(rng.uniform(-1.0, 1.0)) * half_width_at(cam, y)
+        else:
+            y = float(rng.uniform(near + 2.0, far))
+            x = float(rng.choice([-1.0, 1.0])) * (lot.lot_half_width_m + float(rng.uniform(2.5, 4.0)))
+            if abs(x) > half_width_at(cam, y) + 1.0:
+                continue
+        size = (float(rng.uniform(0.8, 2.5)), float(rng.uniform(0.8, 2.0)), float(rng.uniform(1.0, 3.0)))
+        out.append(Bush(path=Path.still(x, y), size_m=size, phase=float(rng.uniform(0.0, 6.28))))
     return out

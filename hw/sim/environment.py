@@ -55,6 +55,7 @@ class Environment:
     cloud_wobble: float = 0.0  # amplitude of passing clouds (0..1)
     cloud_period_s: float = 900.0
     rain: tuple[RainSpell, ...] = field(default_factory=tuple)
+    wind_mps: float = 2.0
 
     def hour(self, t: np.ndarray) -> np.ndarray:
         return (self.start_hour + np.asarray(t, dtype=np.float64) / 3600.0) % 24.0
@@ -103,6 +104,12 @@ class Environment:
         dry = air + m.sun_gain_k * self.sun(t, m.lag_h) + m.night_offset_k * clear * night
         wet = self.wetness(t)
         return (1.0 - wet) * dry + wet * (air - 1.5)
+
+    def gusts(self, t: np.ndarray) -> np.ndarray:
+        """Wind speed (m/s) with gusts on a few time scales, never below zero."""
+        t = np.asarray(t, dtype=np.float64)
+        wobble = 0.35 * np.sin(2 * math.pi * t / 23.0) + 0.25 * np.sin(2 * math.pi * t / 61.0 + 1.0)
+        return self.wind_mps * np.clip(1.0 + wobble, 0.0, None)
 
     def extinction_per_m(self, t: np.ndarray) -> np.ndarray:
         """Atmospheric extinction in band: small in clear air, a few percent per ten metres in rain."""

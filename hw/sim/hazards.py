@@ -71,6 +71,17 @@ class CarFire(SceneObject):
             box_layer(
                 cam, bx, by, (flame_w, flame_w * 0.8, flame_h), 1.0, flame_opacity, np.full_like(t, self.flame_c), 1.0
             ),
+            # a narrower tongue licking higher, on its own beat: flames taper and never hold a shape
+            box_layer(
+                cam,
+                bx + 0.15 * self.wind_mps * flame_h,
+                by,
+                (0.45 * flame_w, 0.4 * flame_w, flame_h * (1.35 + 0.35 * np.sin(2 * math.pi * 3.3 * t + 1.7))),
+                1.0,
+                0.6 * flame_opacity,
+                np.full_like(t, self.flame_c - 80.0),
+                1.0,
+            ),
             box_layer(
                 cam,
                 bx + drift,

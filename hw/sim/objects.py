@@ -18,7 +18,7 @@ import numpy as np
 from hw.sim.camera import Camera
 from hw.sim.environment import Environment
 
-ObjectClass = Literal["person", "vehicle", "fire", "animal", "hotspot", "ground"]
+ObjectClass = Literal["person", "vehicle", "fire", "animal", "hotspot", "ground", "vegetation"]
 
 
 @dataclass(slots=True)
@@ -265,3 +265,40 @@ class Car(SceneObject):
         air = env.air_c(t)
         hot = np.maximum(env.surface_c(self.roof, t), air + self.hood_rise(t))
         return np.where(self.running(t), np.maximum(hot, air + (self.exhaust_c - air) * 1.25), hot)
+
+
+@dataclass(slots=True)
+class Bush(SceneObject):
+    """A shrub at the lot's edge whose crown sways in the wind: motion that is no one.
+
+    Leaves sit near the air temperature (a little below it on a clear night, a few kelvin above
+    in sunshine). Background: rendered, never in the ground truth or the labels.
+    """
+
+    cls: ObjectClass = "vegetation"
+    path: Path = field(default_factory=lambda: Path.still(0.0, 25.0))
+    in_truth: bool = False
+    size_m: tuple[float, float, float] = (1.6, 1.4, 2.2)
+    phase: float = 0.0
+
+    def labelled(self, t: np.ndarray) -> np.ndarray:
+        return np.zeros_like(t, dtype=bool)
+
+    def leaves_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
+        clear_night = (1.0 - env.cloudiness(t)) * (env.sun(t) < 0.05)
+        return env.air_c(t) - 1.5 * clear_night + 5.0 * env.sun(t, 0.2) - 1.0 * env.wetness(t)
+
+    def layers(self, t: np.ndarray, env: Environment, cam: Camera) -> list[Layer]:
+        x, y = self.path.at(t)
+        w, d, h = self.size_m
+        wind = env.gusts(t)
+        sway = 0.012 * wind**1.5 * (np.sin(2 * math.pi * 0.45 * t + self.phase) + 0.5 * np.sin(2 * math.pi * 1.1 * t))
+        leaves = self.leaves_c(t, env)
+        p = self.present(t)
+        return [
+            box_layer(cam, x, y, (0.25, 0.25, h * 0.4), 0.0, 0.9 * p, leaves + 0.5, 0.95),
+            box_layer(cam, x + sway, y, (w, d, h * 0.65), h * 0.35, 0.8 * p, leaves, 0.97),
+        ]
+
+    def hottest_c(self, t: np.ndarray, env: Environment) -> np.ndarray:
+        return self.leaves_c(t, env) + 0.5

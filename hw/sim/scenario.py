@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hw.recording import LabelEvent, Recording
+from hw.sim.actors import bushes
 from hw.sim.camera import Camera
 from hw.sim.render import Geometry, GroundTruthObject, Scene, geometry, render_chunk
 from hw.sim.scenarios import SCENARIOS
@@ -72,6 +74,8 @@ class Scenario:
             drift_period_s=float(rng.uniform(600.0, 3600.0)),
         )
         env, lot, objects = spec.build(rng, spec.length_s, cam)
+        env = dataclasses.replace(env, wind_mps=float(rng.gamma(2.0, 1.2)))
+        objects = [*bushes(rng, cam, lot), *objects]
         self.scene = Scene(env=env, camera=cam, lot=lot, objects=objects, noise=noise, seed=seed)
 
     @property
