@@ -9,7 +9,7 @@ from hw.sim.camera import Camera
 from hw.sim.environment import Environment, RainSpell
 from hw.sim.ground import LotLayout
 from hw.sim.hazards import CarFire, CarGhost
-from hw.sim.objects import Car, Path, Person
+from hw.sim.objects import Bush, Car, Path, Person
 from hw.sim.render import Scene, render_chunk
 from hw.sim.sensor_noise import NoiseModel
 
@@ -101,3 +101,15 @@ def test_a_car_that_left_by_day_leaves_a_cool_ghost_that_fades_and_is_not_an_obj
     )
     truth = with_ghost.render(5).truth
     assert truth is not None and all(o.cls != "ground" for objs in truth for o in objs)
+
+
+def test_bushes_sway_in_wind_and_stand_still_without_it() -> None:
+    bush = Bush(path=Path.still(0.0, 14.0), size_m=(2.0, 1.5, 2.5))
+    clear = Environment(start_hour=2.0, air_mean_c=10.0, air_swing_k=0.0, cloud=0.0, wind_mps=6.0)
+    calm = Environment(start_hour=2.0, air_mean_c=10.0, air_swing_k=0.0, cloud=0.0, wind_mps=0.0)
+    t = np.arange(0.0, 4.0, 0.125)
+    windy, _, geo, _ = _render([bush], t, env=clear, shape=(60, 80))
+    still, *_ = _render([bush], t, env=calm, shape=(60, 80))
+    assert np.abs(windy - windy[0]).max() > 0.3
+    assert np.abs(still - still[0]).max() < 1e-4
+    assert geo is not None and not geo.labelled.any()
