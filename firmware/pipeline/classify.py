@@ -56,9 +56,16 @@ def physics_likelihoods(track: Track, scale: PersonScale, frame_height: int, the
     log_h = math.log(max(height, 0.5) / exp_h)
     log_w = math.log(max(width, 0.5) / (exp_h * PERSON_ASPECT))
     speed = math.hypot(track.vx, track.vy) / exp_h
+    # a blob a few pixels tall is measured to ±1 px, and one cut by the frame's edge shows only
+    # part of the object: size evidence is weaker there, so it is allowed to spread more
+    slack = 1.0 / exp_h + (0.6 if track.box[1] == 0 else 0.0)
 
-    person = _gauss(log_area, 0.0, 0.8) * _gauss(log_h, 0.0, 0.6) * _gauss(max(0.0, log_w), 0.0, 0.7)
+    person = (
+        _gauss(log_area, 0.0, 0.8 + slack) * _gauss(log_h, 0.0, 0.6 + slack) * _gauss(max(0.0, log_w), 0.0, 0.7 + slack)
+    )
     person *= 1.0 if speed < 2.5 else math.exp(-(speed - 2.5))
+    if width > height:  # people stand; cats, foxes and birds are wider than tall
+        person *= math.exp(-(width / height - 1.0))
     vehicle = _gauss(log_area, math.log(8.0), 0.8) * _gauss(log_w, math.log(5.0), 0.8)
     other = 0.08 + 0.5 * _gauss(log_area, math.log(0.1), 0.8)
     fire = 0.02

@@ -34,6 +34,7 @@ GROWTH_FULL = 2.0  # heat mass doubling over the window gives full growth eviden
 FLICKER_NOISE_C = 0.5
 FLICKER_FULL_C = 4.0
 FLICKER_QUANTILE = 0.75  # flames need to fill only the last quarter of the window
+LONG_LOOK_S = 10.0
 MIN_GROWTH_MASS = 10.0  # °C·px: growth from next to nothing is noise, not a fire
 SCORE_TO_CONFIRM = 0.5
 
@@ -64,6 +65,12 @@ class FireEvidence:
         return {k: round(v, 3) for k, v in d.items()}
 
 
+def _growth(start: float, end: float) -> float:
+    if end <= start or end - start < MIN_GROWTH_MASS:
+        return 0.0
+    return _clip01(math.log(end / start) / math.log(GROWTH_FULL))
+
+
 def _peak_stays(samples: list[Sample], radius: float) -> bool:
     """At least 80 % of the window's hottest points lie within ``radius`` px of their median."""
     xs = sorted(s.peak_x for s in samples)
@@ -89,10 +96,15 @@ def fire_evidence(
     peak = max(s.peak_excess for s in samples)
     rise = _clip01((peak - RISE_MIN_C) / (RISE_FULL_C - RISE_MIN_C)) if peak >= RISE_MIN_C else 0.0
     masses = [max(s.warm_mass, 0.5) for s in samples]
-    q = max(1, len(masses) // 4)
+    q = max(1, len(masses) // 3)  # thirds: long enough to average out an idling exhaust's pulses
     start, end = sum(masses[:q]) / q, sum(masses[-q:]) / q
-    grew = end > start and end - start >= MIN_GROWTH_MASS
-    growth = _clip01(math.log(end / start) / math.log(GROWTH_FULL)) if grew else 0.0
+    growth = _growth(start, end)
+    # a fire that starts slowly (hot hood first, flames at the frame's edge) shows its growth over
+    # a longer look back than the confirmation window
+    before = [max(s.warm_mass, 0.5) for s in track.history if t - LONG_LOOK_S - 2.0 <= s.t <= t - LONG_LOOK_S]
+    settled = t - track.first_t >= LONG_LOOK_S + window_s  # not the first frames of a new object
+    if before and settled and track.still_for(t) >= LONG_LOOK_S:
+        growth = max(growth, _growth(sum(before) / len(before), end))
     peaks = [s.peak_excess for s in samples]
     jumps = sorted(abs(b - 0.5 * (a + c)) for a, b, c in zip(peaks, peaks[1:], peaks[2:], strict=False))
     level = jumps[min(len(jumps) - 1, int(FLICKER_QUANTILE * len(jumps)))] if jumps else 0.0

@@ -34,6 +34,7 @@ from firmware.pipeline.zones import Zone
 
 BBox = tuple[float, float, float, float]
 PROB_SMOOTH_S = 0.5
+MIN_CLASS_PROB = 0.55  # the class must be more likely than all the others together, with a margin
 MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pixels are not
 
 
@@ -135,12 +136,13 @@ class IncidentBook:
         if not thermal:
             moved = track.travelled >= 1.0
             return "motion" if track.age >= cfg.motion_confirm_s and moved and track.hits >= 3 else None
-        if st.label == "person" and held >= cfg.person_confirm_s and track.hits >= 3:
+        sure = float(st.probs.max()) >= MIN_CLASS_PROB
+        if st.label == "person" and sure and held >= cfg.person_confirm_s and track.hits >= 3:
             loiter = zone.loiter_s if zone is not None else 0.0
             if t - st.zone_since >= loiter:
                 return "person"
             return None
-        if st.label == "vehicle" and held >= cfg.vehicle_confirm_s and track.hits >= 3:
+        if st.label == "vehicle" and sure and held >= cfg.vehicle_confirm_s and track.hits >= 3:
             return "vehicle"
         moved = track.travelled >= max(2.0, 0.5 * track.size())
         if st.label == "other" and track.age >= cfg.motion_confirm_s and track.hits >= 4 and moved:
