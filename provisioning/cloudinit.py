@@ -28,17 +28,39 @@ BOOT_MOUNT = "/boot/firmware"
 PACKAGES = ["python3-venv", "alsa-utils", "python3-systemd"]
 TECHNICIAN = "technician"
 
-UPDATE_RESUME_UNIT = """\
-# Finishes an update that a power cut interrupted; runs before the daemon at every boot.
+UPDATE_SERVICE = """\
+# Parkvakt update agent (docs/updates.md). Runs as root because it installs into /opt/parkvakt and
+# restarts parkvakt.service, which the unprivileged daemon cannot. At boot it finishes an update a
+# power cut interrupted; parkvakt-update.path starts it for each request the daemon writes.
 [Unit]
-Description=Parkvakt update agent: resume an interrupted update
-Before=parkvakt.service
-ConditionPathExists=/var/lib/parkvakt/update/state.json
+Description=Parkvakt update agent
+Wants=network-online.target
+After=network-online.target
 
 [Service]
 Type=oneshot
-ExecStart=/bin/sh -c 'exec "$(readlink -f /opt/parkvakt/current)/venv/bin/python" -m firmware.update resume'
-TimeoutStartSec=30min
+ExecStart=/bin/sh -c 'exec "$(readlink -f /opt/parkvakt/current)/venv/bin/python" -m firmware.update \\
+    --config /etc/parkvakt/unit.toml serve'
+Environment=PARKVAKT_STATE_DIR=/var/lib/parkvakt
+StateDirectory=parkvakt-update
+StateDirectoryMode=0700
+UMask=0022
+NoNewPrivileges=yes
+PrivateTmp=yes
+TimeoutStartSec=1h
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+UPDATE_PATH = """\
+# Starts parkvakt-update.service when the daemon leaves an update request.
+[Unit]
+Description=Parkvakt update requests from the daemon
+
+[Path]
+PathExists=/var/lib/parkvakt/update/request.json
+Unit=parkvakt-update.service
 
 [Install]
 WantedBy=multi-user.target
@@ -78,10 +100,13 @@ unit_file=$(find "{rel}/venv" -path '*/provisioning/systemd/parkvakt.service' | 
 cp "$unit_file" /etc/systemd/system/parkvakt.service
 chgrp parkvakt /etc/parkvakt/command.key /etc/parkvakt/tls/client.key 2>/dev/null || true
 chmod 0640 /etc/parkvakt/command.key /etc/parkvakt/tls/client.key 2>/dev/null || true
-mkdir -p /var/lib/parkvakt
+mkdir -p /var/lib/parkvakt/update
 chown -R parkvakt:parkvakt /var/lib/parkvakt
+chown -R root:root /var/lib/parkvakt-update
+chmod 0700 /var/lib/parkvakt-update
 systemctl daemon-reload
-systemctl enable parkvakt-update-resume.service
+systemctl enable parkvakt-update.service parkvakt-update.path
+systemctl start parkvakt-update.path
 systemctl enable --now parkvakt.service
 """
 
@@ -114,7 +139,8 @@ def user_data(unit: Unit, ssh_keys: list[str], release: tuple[str, str] | None, 
         _file_entry(dest, src.read_bytes(), "0600" if dest in SECRET_FILES else "0644")
         for dest, src in unit_files(unit).items()
     ]
-    files.append(_file_entry("/etc/systemd/system/parkvakt-update-resume.service", UPDATE_RESUME_UNIT.encode(), "0644"))
+    files.append(_file_entry("/etc/systemd/system/parkvakt-update.service", UPDATE_SERVICE.encode(), "0644"))
+    files.append(_file_entry("/etc/systemd/system/parkvakt-update.path", UPDATE_PATH.encode(), "0644"))
     if net.modem_apn:
         nm = "/etc/NetworkManager/system-connections/parkvakt-4g.nmconnection"
         files.append(_file_entry(nm, modem_connection(net.modem_apn).encode(), "0600"))

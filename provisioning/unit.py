@@ -69,7 +69,7 @@ def unit_files(unit: Unit) -> dict[str, Path]:
         "/etc/parkvakt/command.key": unit.command_key,
         "/etc/parkvakt/tls/ca.crt": unit.path / "tls" / "ca.crt",
         "/etc/parkvakt/tls/client.crt": unit.path / "tls" / "client.crt",
-        "/var/lib/parkvakt/update/tuf/root.json": unit.path / "tuf" / "root.json",
+        "/var/lib/parkvakt-update/tuf/root.json": unit.path / "tuf" / "root.json",
     }
     if (unit.path / "tls" / "client.key").exists():
         files["/etc/parkvakt/tls/client.key"] = unit.path / "tls" / "client.key"

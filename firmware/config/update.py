@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from firmware.config.base import Section
 
 DEFAULT_INSTALL_ROOT = Path("/opt/parkvakt")
+DEFAULT_AGENT_DIR = Path("/var/lib/parkvakt-update")
 
 
 class UpdateSection(Section):
@@ -16,8 +17,11 @@ class UpdateSection(Section):
     # the TUF repository: ``<repository_url>/metadata/`` and ``<repository_url>/targets/``;
     # a ``file://`` URL points at an exported USB stick
     repository_url: str = ""
-    # trusted TUF metadata; ``root.json`` is written there by provisioning. Relative paths are under state_dir
-    metadata_dir: Path = Path("update/tuf")
+    # the agent's own state (job, downloads, trusted metadata): root-only, out of the daemon's reach.
+    # A relative path is under [unit] state_dir (benches and tests)
+    agent_dir: Path = DEFAULT_AGENT_DIR
+    # trusted TUF metadata, relative to agent_dir; provisioning writes the first root.json there
+    metadata_dir: Path = Path("tuf")
     install_root: Path = DEFAULT_INSTALL_ROOT
     restart_command: list[str] = Field(default_factory=lambda: ["systemctl", "restart", "parkvakt"])
     # the daemon's journal, quoted in a rollback report

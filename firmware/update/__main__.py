@@ -1,12 +1,10 @@
 """``python -m firmware.update``: run the update agent in its own process.
 
-The daemon survives nothing the agent does to it (the agent restarts it), so the uplink's
-``update`` command starts the agent as a separate transient unit::
-
-    systemd-run --unit parkvakt-update --collect \\
-        "$(readlink -f /opt/parkvakt/current)/venv/bin/python" -m firmware.update apply 1.3.0
-
-and ``python -m firmware.update resume`` runs at every boot to finish an interrupted update.
+The agent restarts the daemon, so it cannot run inside it; and it needs root (``/opt/parkvakt``,
+``systemctl``) while the daemon runs unprivileged. So the daemon's ``update`` command only writes
+``<state_dir>/update/request.json``; the path unit ``parkvakt-update.path`` sees it and starts
+``parkvakt-update.service`` (root, oneshot), which runs ``python -m firmware.update serve``. The
+same service runs at every boot and finishes an update a power cut interrupted.
 Exit status: 0 success or idle, 1 refused/failed/rolled back, 2 bad config, 3 busy.
 """
 
@@ -72,8 +70,20 @@ def apply(config_path: Path, version: str) -> None:
 @cli.command()
 @click.pass_obj
 def resume(config_path: Path) -> None:
-    """Finish an interrupted update (run at boot)."""
+    """Finish an interrupted update."""
     _finish(_agent(config_path).run())
+
+
+@cli.command()
+@click.pass_obj
+def serve(config_path: Path) -> None:
+    """Finish an interrupted update, then the daemon's update request (parkvakt-update.service)."""
+    try:
+        result = _agent(config_path).serve()
+    except ValueError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    _finish(result)
 
 
 @cli.command()

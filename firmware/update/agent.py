@@ -82,10 +82,11 @@ class UpdateAgent:
     ):
         self.section = section
         self.state_dir = Path(state_dir)
+        # shared with the unprivileged daemon: requests in, status and reports out
         self.update_dir = self.state_dir / "update"
-        self.metadata_dir = (
-            section.metadata_dir if section.metadata_dir.is_absolute() else self.state_dir / section.metadata_dir
-        )
+        # the agent's own: job state, downloads, trusted metadata
+        self.agent_dir = section.agent_dir if section.agent_dir.is_absolute() else self.state_dir / section.agent_dir
+        self.metadata_dir = self.agent_dir / section.metadata_dir
         self.install_root = section.install_root
         self.restart = restart or self._run_restart_command
         self.read_log = read_log or self._run_log_command
@@ -99,7 +100,7 @@ class UpdateAgent:
 
     @property
     def state_file(self) -> Path:
-        return self.update_dir / "state.json"
+        return self.agent_dir / "state.json"
 
     def load(self) -> Persisted:
         data = read_json(self.state_file) or {}
@@ -140,13 +141,15 @@ class UpdateAgent:
 
     # -- public API ----------------------------------------------------------------------------
 
-    def request(self, version: str) -> Job:
+    def request(self, version: str, request_id: str | None = None) -> Job:
         """Start an update to ``version`` (run it with :meth:`run`); refuses while one is running."""
+        install.check_version(version)
         p = self.load()
         if p.job is not None:
             raise UpdateBusy(f"update to {p.job.version} is in progress ({p.job.state})")
+        self._prepare_dirs()
         p.job = Job(
-            id=str(uuid.uuid4()),
+            id=request_id or str(uuid.uuid4()),
             state="Download",
             version=version,
             from_version=install.current_version(self.install_root),
@@ -157,6 +160,39 @@ class UpdateAgent:
 
     def status(self) -> Persisted:
         return self.load()
+
+    def serve(self) -> report.UpdateReport | None:
+        """Finish the update in progress, then every request the daemon left (see ``launch.py``).
+
+        The job is persisted under the request's id before the request file is removed, so a
+        kill in between neither loses the request nor runs it twice.
+        """
+        final = self.run()
+        request_file = self.update_dir / report.REQUEST_FILE
+        while request_file.exists():
+            try:
+                wanted = read_json(request_file)
+                version, request_id = str(wanted["version"]), str(wanted["id"])
+                install.check_version(version)
+            except (ValueError, TypeError, KeyError, OSError, install.InstallError) as exc:
+                request_file.unlink(missing_ok=True)
+                raise ValueError(f"update request {request_file} refused: {exc}") from exc
+            if request_id != self.load().last_report:
+                self.request(version, request_id)
+            request_file.unlink(missing_ok=True)
+            final = self.run() or final
+        return final
+
+    def _prepare_dirs(self) -> None:
+        """The agent's folder is its own (0700); the shared folder belongs to the state dir's owner
+        (the unprivileged daemon), which writes requests and removes the reports it published."""
+        self.agent_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        reports = report.reports_dir(self.update_dir)
+        reports.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            owner = self.state_dir.stat()
+            for folder in (self.update_dir, reports):
+                os.chown(folder, owner.st_uid, owner.st_gid)
 
     def run(self) -> report.UpdateReport | None:
         """Drive the persisted job to the end; returns its report, or ``None`` when idle."""
@@ -179,7 +215,7 @@ class UpdateAgent:
     # -- states --------------------------------------------------------------------------------
 
     def _artifact_path(self, job: Job) -> Path:
-        return self.update_dir / "downloads" / fetch.target_name(job.version)
+        return self.agent_dir / "downloads" / fetch.target_name(job.version)
 
     def _download(self, p: Persisted) -> None:
         job = self._enter(p, "Download")

@@ -108,7 +108,9 @@ def find_release(
     if info.length > max_bytes:
         raise UpdateRefused(f"release {version} is {info.length} bytes, over the limit of {max_bytes}")
     allow_downgrade = custom.get("allow_downgrade") is True
-    if running is not None and _version(version) <= _version(running) and not allow_downgrade:
+    if running is not None and _version(version) == _version(running):
+        raise UpdateRefused(f"release {version} is already running")
+    if running is not None and _version(version) < _version(running) and not allow_downgrade:
         raise UpdateRefused(f"refusing downgrade from {running} to {version}: no signed downgrade exception")
     return updater, Candidate(info, version, allow_downgrade)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,12 +34,22 @@ class InstallError(Exception):
     """The release could not be installed; ``current`` was not touched."""
 
 
+VERSION = re.compile(r"^[0-9][0-9A-Za-z.+-]{0,40}$")
+
+
+def check_version(version: str) -> str:
+    """A release version is a plain name: never a path that could leave ``releases/``."""
+    if not isinstance(version, str) or not VERSION.match(version) or ".." in version:
+        raise InstallError(f"{version!r} is not a release version")
+    return version
+
+
 def releases_dir(install_root: Path) -> Path:
     return install_root / "releases"
 
 
 def release_dir(install_root: Path, version: str) -> Path:
-    return releases_dir(install_root) / version
+    return releases_dir(install_root) / check_version(version)
 
 
 def current_version(install_root: Path) -> str | None:

@@ -2,7 +2,7 @@
 
 Wiring in the daemon/uplink::
 
-    handlers["update"] = update_command_handler(start_agent_with_systemd_run(config_path))
+    handlers["update"] = update_command_handler(request_via_file(state_dir / "update"))
     tasks.append(follow_update(state_dir / "update", publish))
 
 where ``publish(suffix, payload)`` publishes QoS 1 to ``<prefix>/<unit>/<suffix>`` and returns once
@@ -19,12 +19,14 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from firmware.update.report import acknowledge, pending_reports, read_status
+from firmware.update.durable import write_json
+from firmware.update.report import REQUEST_FILE, acknowledge, pending_reports, read_status
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +35,11 @@ Launcher = Callable[[str], None]
 Publish = Callable[[str, bytes], Awaitable[None]]
 
 
-def start_agent_with_systemd_run(config_path: Path) -> Launcher:
-    """Production launcher: the agent in its own transient unit, so restarting the daemon spares it.
-
-    The interpreter path is resolved now (``current`` will move under the running agent).
-    """
+def request_via_file(update_dir: Path) -> Launcher:
+    """Production launcher: leave the request for ``parkvakt-update.path`` (the agent runs as root)."""
 
     def launch(version: str) -> None:
-        python = str(Path(sys.executable).resolve())
-        cmd = [
-            "systemd-run", "--unit", f"parkvakt-update-{int(time.time())}", "--collect", "--no-block",
-            python, "-m", "firmware.update", "--config", str(config_path), "apply", version,
-        ]  # fmt: skip
-        subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+        write_json(update_dir / REQUEST_FILE, {"id": str(uuid.uuid4()), "version": version, "at": time.time()})
 
     return launch
 

@@ -1,7 +1,10 @@
 """What the agent tells the operator: live progress and one final report per update.
 
-Contract with the MQTT uplink (``firmware/uplink``), file-based because the agent runs in its own
-process and outlives restarts of the daemon:
+Contract with the daemon and its MQTT uplink, file-based because the agent runs in its own
+process (as root) and outlives restarts of the daemon. All in ``<state_dir>/update/``, which the
+daemon's user owns (the agent's own state is elsewhere, in ``[update] agent_dir``):
+
+* ``request.json``: written by the daemon's ``update`` command (``launch.request_via_file``).
 
 * ``<state_dir>/update/status.json``: the latest progress, replaced atomically
   (``{"state", "version", "progress" 0..1, "detail", "at"}``). Publish it when it changes.
@@ -19,6 +22,8 @@ from pathlib import Path
 from firmware.update.durable import fsync_dir, read_json, write_json
 
 OUTCOMES = ("success", "rolled_back", "refused", "failed")
+# the daemon's update request: {"id", "version", "at"}, consumed by the agent's `serve`
+REQUEST_FILE = "request.json"
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ def unit_config(site: Path, state: Path, install_root: Path, unit_id: str, port:
         f"[update]\nrepository_url = {q(repo_url)}\ninstall_root = {q(install_root)}\n"
         f"restart_command = [{', '.join(q(c) for c in restart)}]\n"
         f'log_command = ["tail", "-n", "20", {q(state / "service.log")}]\nhealth_deadline_s = 20.0\n'
+        f"agent_dir = {q(state.parent / 'agent')}\n"
     )
 
 
@@ -81,8 +82,9 @@ def field(tmp_path: Path) -> Iterator[Field]:
     broker = Mosquitto(tmp_path / "broker", pki=pki)
     broker.start()
     state, install_root = tmp_path / "state", tmp_path / "opt"
-    (state / "update" / "tuf").mkdir(parents=True)
-    shutil.copyfile(site / "units" / "gate" / "tuf" / "root.json", state / "update" / "tuf" / "root.json")
+    state.mkdir()
+    (tmp_path / "agent" / "tuf").mkdir(parents=True)
+    shutil.copyfile(site / "units" / "gate" / "tuf" / "root.json", tmp_path / "agent" / "tuf" / "root.json")
     flash(install_root)
     # what the site recorded is exactly what the unit runs (on a Pi: /etc/parkvakt/unit.toml)
     text = unit_config(site, state, install_root, unit_id, broker.mtls_port, repo_url)

@@ -78,7 +78,7 @@ def test_written_files_read_back_identical_to_the_units_files(card: tuple[Path, 
         "/etc/parkvakt/tls/client.key": unit_dir / "tls" / "client.key",
         "/etc/parkvakt/tls/client.crt": unit_dir / "tls" / "client.crt",
         "/etc/parkvakt/tls/ca.crt": unit_dir / "tls" / "ca.crt",
-        "/var/lib/parkvakt/update/tuf/root.json": unit_dir / "tuf" / "root.json",
+        "/var/lib/parkvakt-update/tuf/root.json": unit_dir / "tuf" / "root.json",
     }
     for dest, src in expected.items():
         assert files[dest][0] == src.read_bytes(), dest

@@ -159,6 +159,10 @@ class Unit:
     section: UpdateSection
     extra: dict = field(default_factory=dict)
 
+    @property
+    def agent_dir(self) -> Path:
+        return self.section.agent_dir
+
     def agent(self, **kwargs: object) -> UpdateAgent:
         return UpdateAgent(self.section, self.state_dir, **kwargs)  # type: ignore[arg-type]
 
@@ -190,7 +194,7 @@ class Unit:
             f"restart_command = [{', '.join(q(c) for c in s.restart_command)}]\n"
             f"log_command = [{', '.join(q(c) for c in s.log_command)}]\n"
             f"health_deadline_s = {s.health_deadline_s}\nmax_attempts = {s.max_attempts}\n"
-            f"max_target_bytes = {s.max_target_bytes}\n"
+            f"max_target_bytes = {s.max_target_bytes}\nagent_dir = {q(s.agent_dir)}\n"
         )
 
 
@@ -222,10 +226,11 @@ def make_unit(tmp_path: Path, site: Site, releases: dict, **overrides: object) -
         "restart_command": restart,
         "log_command": ["tail", "-n", "20", str(state_dir / "service.log")],
         "health_deadline_s": 10.0,
+        "agent_dir": tmp_path / "agent",
     }
     fields.update(overrides)
     section = UpdateSection(**fields)  # type: ignore[arg-type]
-    metadata = state_dir / "update" / "tuf"
+    metadata = tmp_path / "agent" / "tuf"
     metadata.mkdir(parents=True)
     (metadata / "root.json").write_bytes((site.repo.metadata_dir / "1.root.json").read_bytes())
     # the release the unit was flashed with (a copy of one installed once per session)

@@ -17,6 +17,7 @@ import pytest
 
 from firmware.update.agent import PAUSE_ENV
 from firmware.update.health import judge
+from firmware.update.launch import request_via_file
 from firmware.update.report import pending_reports
 from tests.update.conftest import Site, Unit
 
@@ -42,7 +43,7 @@ def kill_agent_at(unit: Unit, tmp_path: Path, version: str, point: str) -> Path:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    state = json.loads((unit.state_dir / "update" / "state.json").read_text())
+    state = json.loads((unit.agent_dir / "state.json").read_text())
     assert state["job"]["state"] == point.split(".")[0]
     return config
 
@@ -99,7 +100,7 @@ def test_kill_during_failing_update_then_resume_ends_on_old_release(
     assert unit.running_version() == "1.0.0"
     [report] = pending_reports(unit.state_dir / "update")
     assert (report.outcome, report.running) == ("rolled_back", "1.0.0")
-    state = json.loads((unit.state_dir / "update" / "state.json").read_text())
+    state = json.loads((unit.agent_dir / "state.json").read_text())
     assert state["failures"] == {"1.2.0": 1}  # counted once, however often the state was redone
 
 
@@ -124,6 +125,52 @@ def test_full_disk_during_download_fails_cleanly_and_changes_nothing(
     assert unit.current() == "1.0.0"
     assert unit.releases() == ["1.0.0"]
     assert (unit.state_dir / "service.pid").read_text() == pid_before
-    assert not (unit.state_dir / "update" / "downloads").exists()
+    assert not (unit.agent_dir / "downloads").exists()
     [report] = pending_reports(unit.state_dir / "update")
     assert report.outcome == "failed"
+
+
+def serve(config: Path, pause_at: str | None = None, marker: Path | None = None) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.pop("PARKVAKT_STATE_DIR", None)
+    if pause_at:
+        env[PAUSE_ENV], env[PAUSE_ENV + "_MARKER"] = pause_at, str(marker)
+    return subprocess.Popen(
+        agent_cmd(config, "serve"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_request_left_by_the_daemon_is_served_once_even_if_the_agent_is_killed(
+    tmp_path: Path, site: Site, unit: Unit, releases: dict
+) -> None:
+    site.publish(releases["1.1.0"])
+    config = tmp_path / "unit.toml"
+    config.write_text(unit.config_toml())
+    request_via_file(unit.state_dir / "update")("1.1.0")  # what the daemon's `update` command does
+    marker = tmp_path / "paused"
+    first = serve(config, "ArtifactInstall", marker)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert first.poll() is None and time.monotonic() < deadline, first.stderr.read()  # type: ignore[union-attr]
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    second = serve(config)
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert out.strip() == "updated from 1.0.0 to 1.1.0"
+    assert not (unit.state_dir / "update" / "request.json").exists()
+    assert unit.current() == "1.1.0"
+    assert len(pending_reports(unit.state_dir / "update")) == 1  # one request, one update, one report
+
+
+def test_a_request_naming_a_path_instead_of_a_version_is_refused(tmp_path: Path, unit: Unit) -> None:
+    config = tmp_path / "unit.toml"
+    config.write_text(unit.config_toml())
+    request = unit.state_dir / "update" / "request.json"
+    request.parent.mkdir(parents=True, exist_ok=True)
+    request.write_text(json.dumps({"id": "x", "version": "../../../etc"}))
+    _, err = serve(config).communicate(timeout=60)
+    assert "is not a release version" in err
+    assert not request.exists()
+    assert unit.current() == "1.0.0" and unit.releases() == ["1.0.0"]

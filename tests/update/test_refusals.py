@@ -27,7 +27,7 @@ def attempt(unit: Unit, version: str) -> tuple[str, str]:
     result = agent.run()
     assert result is not None
     assert agent.status().job is None
-    assert not (unit.state_dir / "update" / "downloads").exists()
+    assert not (unit.agent_dir / "downloads").exists()
     return result.outcome, result.message
 
 
@@ -133,7 +133,7 @@ def test_unit_still_updates_after_targets_and_timestamp_keys_are_rotated(
     site.repo.rotate("timestamp")
     site.repo.rotate("targets")
     assert attempt(unit, "1.1.0") == ("success", "updated from 1.0.0 to 1.1.0")
-    trusted = Metadata[Root].from_file(str(unit.state_dir / "update" / "tuf" / "root.json"))
+    trusted = Metadata[Root].from_file(str(unit.agent_dir / "tuf" / "root.json"))
     assert trusted.signed.version == 3  # followed both rotations from the root it was provisioned with
 
 
