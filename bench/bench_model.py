@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from firmware.pipeline.model import load_classifier
-from firmware.pipeline.patch import PATCH_SIZE, extract_patch, extract_patches
+from firmware.pipeline.patch import PATCH_SIZE, _axis_weights, extract_patch, extract_patches
 
 # (frame shape, a person-sized bbox at that resolution)
 SCENES = {
@@ -42,6 +42,19 @@ def test_extract_patch(benchmark, scene: str) -> None:  # type: ignore[no-untype
     pixels, background = frame(shape, bbox)
     patch = benchmark(extract_patch, pixels, background, bbox)
     assert patch.shape == (PATCH_SIZE, PATCH_SIZE)
+
+
+@pytest.mark.parametrize("scene", list(SCENES))
+def test_extract_patch_new_box(benchmark, scene: str) -> None:  # type: ignore[no-untyped-def]
+    """A box never seen before: the resampling weights are computed, not taken from the cache."""
+    shape, bbox = SCENES[scene]
+    pixels, background = frame(shape, bbox)
+
+    def uncached() -> np.ndarray:
+        _axis_weights.cache_clear()
+        return extract_patch(pixels, background, bbox)
+
+    assert benchmark(uncached).shape == (PATCH_SIZE, PATCH_SIZE)
 
 
 @pytest.mark.parametrize("scene", list(SCENES))

@@ -120,7 +120,7 @@ patches are also mirrored left-right.
 
 ## Model and quantisation
 
-Three 3×3 convolutions (16, 32, 32 channels, ReLU, two 2×2 max-pools), global average pooling,
+Three 3×3 convolutions (8, 16, 32 channels, ReLU, two 2×2 max-pools), global average pooling,
 dense 32, dense {len(LABELS)} softmax; trained with Adam and class weights balancing the classes.
 Full-integer int8 post-training quantisation (weights, activations, input and output) with a
 representative set of 500 training patches (TFLite builtins int8 only).

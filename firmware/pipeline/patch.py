@@ -4,9 +4,10 @@ Training (``models/train.py``) and the running unit both call :func:`extract_pat
 model sees at run time exactly the transform it was trained on.
 
 The patch is a square window centred on the bbox, ``WINDOW_MARGIN`` times its longer side (at
-least ``MIN_WINDOW_PX`` sensor pixels), resampled to ``PATCH_SIZE`` × ``PATCH_SIZE`` by area
-averaging. The square window keeps the object's aspect ratio (a standing person is tall, a car
-is wide) whatever the sensor resolution. Pixels outside the frame count as background.
+least ``MIN_WINDOW_PX`` sensor pixels), resampled to ``PATCH_SIZE`` × ``PATCH_SIZE`` by exact
+area averaging (each patch pixel is the area-weighted mean of the sensor pixels it overlaps).
+The square window keeps the object's aspect ratio (a standing person is tall, a car is wide)
+whatever the sensor resolution. Pixels outside the frame count as background.
 
 Values are the temperature above the background, compressed with ``asinh`` so a person a few
 degrees above the asphalt and a fire hundreds of degrees above it both stay in range:
@@ -27,8 +28,6 @@ WINDOW_MARGIN = 1.5
 MIN_WINDOW_PX = 8
 DELTA_SCALE_C = 2.0
 DELTA_FULL_SCALE_C = 200.0
-MAX_SUBSAMPLES = 8
-"""Sub-samples per patch pixel and axis when the window is larger than the patch (area averaging)."""
 
 _ASINH_FULL = math.asinh(DELTA_FULL_SCALE_C / DELTA_SCALE_C)
 
@@ -53,31 +52,25 @@ def patch_window(bbox: BBox) -> tuple[float, float, float]:
 def _axis_weights(centre: float, side: float, size: int) -> tuple[int, np.ndarray]:
     """Resampling weights along one axis: (first source index, matrix [PATCH_SIZE, span]).
 
-    Cached: bboxes are integer, so a tracked object keeps hitting the same few windows.
-
-    Each patch pixel averages ``sub`` bilinear samples spread over its share of the window
-    (area averaging when the window is larger than the patch). Samples outside ``0..size-1``
-    get no weight: outside the frame is background, i.e. zero after subtraction.
+    Patch pixel ``k`` covers ``[lo_k, hi_k)`` of the window in continuous pixel coordinates
+    (sensor pixel ``i`` spans ``[i, i+1)``); its value is the area-weighted mean of the sensor
+    pixels it overlaps. Parts of the window outside ``0..size`` get no weight: outside the frame
+    is background, i.e. zero after subtraction. Cached: bboxes are integers, so a tracked object
+    keeps hitting the same few windows.
     """
-    sub = min(MAX_SUBSAMPLES, max(1, math.ceil(side / PATCH_SIZE)))
-    n = PATCH_SIZE * sub
-    coords = centre - side / 2.0 + (np.arange(n, dtype=np.float64) + 0.5) * (side / n) - 0.5
-    lo = np.floor(coords).astype(np.int64)
-    frac = coords - lo
-    hi = lo + 1
-    w_lo = np.where((lo >= 0) & (lo < size), 1.0 - frac, 0.0)
-    w_hi = np.where((hi >= 0) & (hi < size), frac, 0.0)
-    lo = np.clip(lo, 0, size - 1)
-    hi = np.clip(hi, 0, size - 1)
-    first = int(lo.min())
-    span = int(hi.max()) - first + 1
-    weights = np.zeros((n, span), dtype=np.float64)
-    rows = np.arange(n)
-    weights[rows, lo - first] = w_lo
-    weights[rows, hi - first] += w_hi
-    averaged = weights.reshape(PATCH_SIZE, sub, span).mean(axis=1)
-    averaged.flags.writeable = False
-    return first, averaged
+    step = side / PATCH_SIZE
+    edges = centre - side / 2.0 + np.arange(PATCH_SIZE + 1, dtype=np.float64) * step
+    first = max(0, math.floor(edges[0]))
+    stop = min(size, math.ceil(edges[-1]))
+    if stop <= first:  # the window lies wholly outside the frame
+        weights = np.zeros((PATCH_SIZE, 1), dtype=np.float64)
+        first = 0
+    else:
+        source = np.arange(first, stop, dtype=np.float64)
+        overlap = np.minimum(edges[1:, None], source + 1.0) - np.maximum(edges[:-1, None], source)
+        weights = np.clip(overlap, 0.0, None) / step
+    weights.flags.writeable = False
+    return first, weights
 
 
 def extract_patch(pixels: np.ndarray, background: np.ndarray, bbox: BBox) -> np.ndarray:

@@ -23,10 +23,10 @@ RUNS = [
     ("car-fire", 985, (60, 80)),
 ]
 
-# measured with model 2026.11.0 (sha256 e8aae09f…) on these runs, recall / precision:
-# person 0.911 / 0.857, vehicle 0.929 / 0.881, fire 0.983 / 0.992, other 0.918 / 0.968
-RECALL_FLOOR = {"person": 0.75, "vehicle": 0.75, "fire": 0.90, "other": 0.80}
-PRECISION_FLOOR = {"person": 0.70, "vehicle": 0.70, "fire": 0.90, "other": 0.85}
+# measured with model 2026.11.0 (sha256 ee48911d…) on these runs, recall / precision:
+# person 0.954 / 0.843, vehicle 0.921 / 0.948, fire 1.000 / 0.996, other 0.904 / 0.970
+RECALL_FLOOR = {"person": 0.80, "vehicle": 0.75, "fire": 0.90, "other": 0.80}
+PRECISION_FLOOR = {"person": 0.70, "vehicle": 0.75, "fire": 0.90, "other": 0.85}
 
 
 @pytest.fixture(scope="module")
@@ -58,4 +58,4 @@ def test_fire_is_almost_never_called_on_anything_else(held_out: Dataset, predict
     """A fire alarm is the costliest mistake: the model alone must rarely say fire for non-fire."""
     not_fire = held_out.labels != LABEL_INDEX["fire"]
     false_fire = float((predicted[not_fire] == LABEL_INDEX["fire"]).mean())
-    assert false_fire <= 0.01, f"{100 * false_fire:.1f} % of non-fire patches called fire"  # measured 0.15 %
+    assert false_fire <= 0.01, f"{100 * false_fire:.1f} % of non-fire patches called fire"  # measured 0.07 %

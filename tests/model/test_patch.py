@@ -66,6 +66,22 @@ def test_empty_scene_gives_a_zero_patch() -> None:
     assert not extract_patch(pixels, background, (10, 8, 3, 5)).any()
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(SHAPES), st.floats(0.5, 300), st.data())
+def test_uniform_warmth_inside_the_frame_gives_a_uniform_patch(shape: tuple, delta: float, data: st.DataObject) -> None:
+    """Area averaging preserves level: no ringing, no loss at the window's edges."""
+    height, width = shape
+    w = data.draw(st.integers(1, width // 2))
+    h = data.draw(st.integers(1, height // 2))
+    x = data.draw(st.integers(width // 4, width - w - width // 4))
+    y = data.draw(st.integers(height // 4, height - h - height // 4))
+    background = np.zeros(shape, np.float32)
+    patch = extract_patch(background + np.float32(delta), background, (x, y, w, h))
+    window_inside = max(1.5 * max(w, h), 8) <= 2 * min(x + w / 2, y + h / 2, width - x - w / 2, height - y - h / 2)
+    if window_inside:
+        np.testing.assert_allclose(patch, normalise_delta(np.array(delta)), rtol=1e-4)
+
+
 def test_object_is_centred_and_keeps_its_aspect() -> None:
     person = (14, 8, 2, 6)  # tall
     pixels, background = scene((24, 32), 5.0, person, 8.0)
