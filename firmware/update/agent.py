@@ -232,8 +232,15 @@ class UpdateAgent:
                 self.section.max_target_bytes,
             )
 
+            shown = [-1.0]
+
             def progress(have: int, total: int) -> None:
-                report.write_status(self.update_dir, "Download", job.version, 0.5 * have / total, f"{have}/{total} B")
+                # every 2 %: each status write is fsync'd, and SD cards wear
+                if have == total or have / total - shown[0] >= 0.02:
+                    shown[0] = have / total
+                    report.write_status(
+                        self.update_dir, "Download", job.version, 0.5 * have / total, f"{have}/{total} B"
+                    )
                 if have >= min(total, fetch.CHUNK):
                     self._pause_point("Download.partial")
 

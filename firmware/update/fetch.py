@@ -134,7 +134,8 @@ def _stream(url: str, offset: int) -> tuple[Iterator[bytes], bool]:
         f.seek(offset)
         return iter(lambda: f.read(CHUNK), b""), True
     headers = {"Range": f"bytes={offset}-"} if offset else {}
-    resp = urllib3.request("GET", url, headers=headers, preload_content=False, timeout=30.0, retries=False)
+    retries = urllib3.Retry(total=3, redirect=5, backoff_factor=0.5)  # CDNs redirect; links blip
+    resp = urllib3.request("GET", url, headers=headers, preload_content=False, timeout=30.0, retries=retries)
     if resp.status not in (200, 206):
         raise UpdateRefused(f"download of {url} failed: HTTP {resp.status}")
     return resp.stream(CHUNK), resp.status == 206
