@@ -17,8 +17,15 @@ from hw.sim.radiometry import (
 def test_half_covered_by_500c_reads_far_below_500_but_far_above_ambient() -> None:
     reading = mixed_pixel_temperature([0.5, 0.5], [500.0, 10.0])
     assert 150.0 < reading < 400.0
-    # radiance, not temperature, mixes: the reading is not the plain average of 255 °C
-    assert abs(reading - 255.0) > 20.0
+    # pixels mix radiance, not temperature: band radiance is convex in T, so a half-filled pixel
+    # of black bodies reads above the plain average of 255 °C (≈317 °C), never at 500 °C
+    assert reading > 255.0 + 20.0
+
+
+def test_a_thin_flame_half_covering_a_pixel_reads_below_the_plain_average() -> None:
+    # a flame is a semi-transparent gas: opacity 0.2 over half the pixel lets the asphalt show
+    # through, the pixel gets 0.1 of the flame's radiance and 0.9 of the asphalt's
+    assert 10.0 + 50.0 < mixed_pixel_temperature([0.1, 0.9], [500.0, 10.0]) < 255.0 - 50.0
 
 
 def test_hot_object_filling_five_percent_reads_far_cooler_than_it_is() -> None:
