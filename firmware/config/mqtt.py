@@ -52,6 +52,8 @@ class MqttSection(Section):
     ha_control: bool = False
     discovery_prefix: str = Field(default="homeassistant", min_length=1, pattern=r"^[^#+\s]+$")
     keepalive_s: int = Field(default=60, ge=5, le=3600)
+    # how long to wait for the broker's CONNACK (and subscribe/status acknowledgements)
+    connect_timeout_s: float = Field(default=10.0, gt=0.0, le=120.0)
     telemetry_interval_s: float = Field(default=60.0, ge=1.0, le=3600.0)
     # QoS 1 events awaiting PUBACK at once: bounds memory, keeps a backlog drain fast
     inflight: int = Field(default=100, ge=1, le=1000)

@@ -22,8 +22,8 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiomqtt
 
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SINK = "mqtt"
+T = TypeVar("T")
 StateProvider = Callable[[], Mapping[str, Any]]
 """Current unit state for the retained ``state`` topic: ``armed``, ``active`` ({type: bool}),
 ``outputs``, ``sensor`` health, ``model`` version. Called from the event loop; keep it cheap."""
@@ -71,6 +72,20 @@ def tls_context(cfg: MqttSection) -> ssl.SSLContext | None:
     if cfg.cert is not None and cfg.key is not None:
         ctx.load_cert_chain(str(cfg.cert), str(cfg.key))
     return ctx
+
+
+async def _checked(call: Awaitable[T]) -> T:
+    """Await an aiomqtt call, then honour a cancellation it may have swallowed.
+
+    aiomqtt waits with ``asyncio.wait_for``, which on Python 3.11 can drop a cancellation that
+    arrives as the PUBACK does (fixed in 3.12); without this check a cancelled loop would go on
+    waiting and the uplink would never stop.
+    """
+    result = await call
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+    return result
 
 
 def _no_state() -> Mapping[str, Any]:
@@ -203,7 +218,7 @@ class UplinkService:
             tls_context=tls_context(self.cfg),
             max_inflight_messages=self.cfg.inflight,
             max_queued_incoming_messages=1000,
-            timeout=max(10.0, float(self.cfg.keepalive_s)),
+            timeout=self.cfg.connect_timeout_s,
         )
         client.pending_calls_threshold = self.cfg.inflight + 50
         return client
@@ -217,11 +232,11 @@ class UplinkService:
             self.last_error = None
             log.info("MQTT connected to %s:%d", self.cfg.host, self.cfg.port)
             try:
-                await client.publish(self.topics.status, b"online", qos=1, retain=True)
+                await _checked(client.publish(self.topics.status, b"online", qos=1, retain=True))
                 if self.cfg.discovery:
                     for topic, payload in discovery_messages(self.topics, self.device, self.cfg.discovery_prefix):
-                        await client.publish(topic, payload, qos=1, retain=True)
-                await client.subscribe([(self.topics.command_filter, 1), (f"{self.topics.root}/ha/+", 1)])
+                        await _checked(client.publish(topic, payload, qos=1, retain=True))
+                await _checked(client.subscribe([(self.topics.command_filter, 1), (f"{self.topics.root}/ha/+", 1)]))
                 self._state_dirty.set()
                 async with asyncio.TaskGroup() as tg:
                     tg.create_task(self._drain(client, tg))
@@ -246,13 +261,15 @@ class UplinkService:
 
     async def _drain(self, client: aiomqtt.Client, tg: asyncio.TaskGroup) -> None:
         window = self.cfg.inflight
+        ack_timeout = max(10.0, float(self.cfg.keepalive_s))  # a slow link may take long over a full window
         in_flight: set[int] = set()
         done: list[int] = []
         progress = asyncio.Event()
 
         async def send(entry: OutboxEntry) -> None:
             try:
-                await client.publish(self.topics.event, json.dumps(entry.payload, separators=(",", ":")), qos=1)
+                body = json.dumps(entry.payload, separators=(",", ":"))
+                await _checked(client.publish(self.topics.event, body, qos=1, timeout=ack_timeout))
             finally:
                 progress.set()
             done.append(entry.rowid)
@@ -295,7 +312,7 @@ class UplinkService:
                 continue
             outcome = await self.commands.process(topic, payload)
             if outcome.accepted and outcome.name and outcome.result is not None:
-                await client.publish(self.topics.result(outcome.name), json.dumps(outcome.result), qos=1)
+                await _checked(client.publish(self.topics.result(outcome.name), json.dumps(outcome.result), qos=1))
                 self._state_dirty.set()
 
     async def _ha_control(self, client: aiomqtt.Client, control: str, payload: bytes) -> None:
@@ -306,14 +323,14 @@ class UplinkService:
             log.warning("Home Assistant control %r %r ignored (ha_control off or unknown)", control, payload[:40])
             return
         result = await self.commands.run_trusted(command, f"ha-{int(time.time() * 1000)}", {})
-        await client.publish(self.topics.result(command), json.dumps(result), qos=1)
+        await _checked(client.publish(self.topics.result(command), json.dumps(result), qos=1))
         self._state_dirty.set()
 
     async def _telemetry_loop(self, client: aiomqtt.Client) -> None:
         while True:
             payload = json.dumps(self.telemetry_payload(), default=str)
             began = time.monotonic()
-            await client.publish(self.topics.telemetry, payload, qos=1)
+            await _checked(client.publish(self.topics.telemetry, payload, qos=1))
             self.rtt_ms = round((time.monotonic() - began) * 1000.0, 1)
             await asyncio.sleep(self.cfg.telemetry_interval_s)
 
@@ -327,4 +344,4 @@ class UplinkService:
                 log.exception("state provider failed; state not published")
                 continue
             payload = {"ts": iso_utc(time.time()), "unit": self.unit, "firmware": __version__, **state}
-            await client.publish(self.topics.state, json.dumps(payload, default=str), qos=1, retain=True)
+            await _checked(client.publish(self.topics.state, json.dumps(payload, default=str), qos=1, retain=True))

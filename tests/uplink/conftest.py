@@ -1,0 +1,3 @@
+from tests.support.mosquitto import mosquitto
+
+__all__ = ["mosquitto"]
