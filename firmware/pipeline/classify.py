@@ -22,6 +22,7 @@ LABELS: tuple[str, ...] = ("person", "vehicle", "fire", "other")
 MODEL_FLOOR = 0.1
 MODEL_WEIGHT = 0.35  # the model is one expert among several: its say is tempered
 PERSON_ASPECT = 0.4  # width / height of a standing person in the image
+COLD_GROUND_C = 20.0
 
 
 def _gauss(x: float, mu: float, sigma: float) -> float:
@@ -75,6 +76,11 @@ def physics_likelihoods(track: Track, scale: PersonScale, frame_height: int, the
             fire = 0.5
         if excess < 1.0:
             person *= 0.5
+        # a person is warmer than ground below ~20 °C (night, winter): a cold blob there is a
+        # cooling hood's ghost or a wet patch, never a person (on hot asphalt people read colder)
+        ground = peak_value - peak_excess
+        if peak_excess < 0.0 and ground < COLD_GROUND_C:
+            person *= 0.05
     else:
         fire = 0.0
     return np.array([person, vehicle, fire, other], dtype=np.float64)
