@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -152,16 +153,33 @@ class Daemon(SystemdDuties):
         log.info("stopped in %.2f s", time.monotonic() - started)
 
     def _outputs_safe(self) -> None:
-        """Every output to its safe state, called directly: the engine thread may be the one that hung."""
+        """Every output to its safe state, called directly: the engine thread may be the one that hung.
+
+        In a helper thread with a time limit, so a policy lock held by a hung engine thread cannot
+        stop the shutdown; the relays' own default state (hw/WIRING.md) covers what follows.
+        """
         policy = self.engine.policy if self.engine else None
         safe = getattr(policy, "safe", None)
         if safe is None:
             return
-        try:
-            safe()
+        outcome: list[BaseException | None] = []
+
+        def run() -> None:
+            try:
+                safe()
+                outcome.append(None)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        helper = threading.Thread(target=run, name="pv-safe", daemon=True)
+        helper.start()
+        helper.join(1.0)
+        if not outcome:
+            log.critical("outputs could not be made safe within 1 s (policy busy); relying on the relay defaults")
+        elif outcome[0] is not None:
+            log.error("could not put the outputs in their safe state: %s", outcome[0])
+        else:
             log.info("outputs in their safe state")
-        except Exception:
-            log.exception("could not put the outputs in their safe state")
 
     # ------------------------------------------------------------------ engine
 

@@ -74,8 +74,16 @@ def test_watchdog_stops_when_the_pipeline_hangs(tmp_path: Path, write_config) ->
             assert daemon.proc.poll() is None, "the process itself stays up: systemd is the one to kill it"
             assert daemon.messages("WATCHDOG=1", since=ready.at), "it was petted while healthy"
             assert not daemon.messages("WATCHDOG=1", since=hung_at), "petted although the pipeline hung"
+            # a stop request still ends the process cleanly, outputs safe, hung engine or not
+            started = time.monotonic()
+            daemon.signal(signal.SIGTERM)
+            rc = daemon.proc.wait(10)
+            elapsed = time.monotonic() - started
         finally:
             daemon.kill()
+    assert rc == 0, daemon.log_text()
+    assert elapsed < 5.0, f"SIGTERM with a hung pipeline took {elapsed:.1f} s"
+    assert any("outputs in their safe state" in line for line in daemon.log), daemon.log_text()
 
 
 def test_fault_injection_is_ignored_under_systemd(tmp_path: Path, write_config) -> None:
