@@ -8,9 +8,11 @@ for the unit's platform) and ``models/`` (the TFLite model and its labels). The 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +20,8 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.version import Version
 
 PI_PLATFORM = "manylinux2014_aarch64"
 PI_PYTHON = "3.11"
@@ -37,7 +41,9 @@ class BuiltRelease:
 
 def _pip(*args: str) -> None:
     cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", *args]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    # wheel and setuptools stamp files with SOURCE_DATE_EPOCH: the same sources give the same wheel
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "315532800")}
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         tail = " / ".join((done.stderr or done.stdout).strip().splitlines()[-6:])
         raise ReleaseError(f"pip {args[0]} failed: {tail}")
@@ -79,6 +85,7 @@ def build(
         name, version = project_wheel.name.split("-")[:2]
         target = ["--platform", platform, "--python-version", python_version or PI_PYTHON] if platform else []
         _pip("download", "--quiet", "--only-binary=:all:", "-d", str(wheels), *target, *index_args, str(project_wheel))
+        pip_wheel = _bundle_pip(wheels, index_args)
         if models:
             (stage / "models").mkdir()
             for model in models:
@@ -91,6 +98,8 @@ def build(
             "platform": platform or "host",
             "python": python_version if platform else f"{sys.version_info.major}.{sys.version_info.minor}",
             "requirements": [f"{name}=={version}"],
+            # the unit runs pip from this wheel to build the release's virtualenv: no pip needed on the unit
+            "pip": f"wheels/{pip_wheel.name}",
             "files": files,
         }
         (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
@@ -100,10 +109,32 @@ def build(
     return BuiltRelease(artifact, name, version, manifest)
 
 
+def _bundle_pip(wheels: Path, index_args: list[str]) -> Path:
+    """A pip wheel inside the release: from the index, else the one this Python's ensurepip carries."""
+    try:
+        _pip("download", "--quiet", "--only-binary=:all:", "--no-deps", "-d", str(wheels), *index_args, "pip")
+    except ReleaseError:
+        import ensurepip
+
+        bundled = [*(Path(ensurepip.__file__).parent / "_bundled").glob("pip-*.whl")]
+        bundled += Path("/usr/share/python-wheels").glob("pip-*.whl")  # Debian's python3-venv
+        if not bundled:
+            raise ReleaseError("no pip wheel: give --find-links to a folder with one, or allow the index") from None
+        newest = max(bundled, key=lambda p: Version(p.name.split("-")[1]))
+        shutil.copyfile(newest, wheels / newest.name)
+    found = list(wheels.glob("pip-*.whl"))
+    if not found:
+        raise ReleaseError("pip download succeeded but left no pip wheel")
+    return max(found, key=lambda p: Version(p.name.split("-")[1]))
+
+
 def _pack(stage: Path, artifact: Path) -> None:
-    """A reproducible tarball: sorted names, zero times and owners."""
+    """A reproducible tarball: the same files give the same bytes (sorted names, zero times and owners)."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+    with (
+        gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         for path in sorted(stage.rglob("*")):
             info = tar.gettarinfo(str(path), arcname=path.relative_to(stage).as_posix())
             info.mtime = 0

@@ -109,13 +109,16 @@ def _build_venv(folder: Path, manifest: dict) -> None:
     if not isinstance(requirements, list) or not requirements:
         raise InstallError("release manifest names nothing to install")
     venv = folder / "venv"
+    python = str(venv / "bin" / "python")
+    bundled_pip = folder / str(manifest.get("pip", ""))
+    if manifest.get("pip") and bundled_pip.is_file():
+        pip = [python, str(bundled_pip / "pip")]  # pip runs straight from its wheel
+    else:
+        pip = [sys.executable, "-m", "pip", "--python", python]
     steps = [
         [sys.executable, "-m", "venv", "--without-pip", str(venv)],
-        [
-            sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
-            "--quiet", "--no-index", "--no-cache-dir", "--disable-pip-version-check",
-            "--find-links", str(folder / "wheels"), *requirements,
-        ],
+        [*pip, "install", "--quiet", "--no-index", "--no-cache-dir", "--disable-pip-version-check",
+         "--find-links", str(folder / "wheels"), *requirements],
     ]  # fmt: skip
     for cmd in steps:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
