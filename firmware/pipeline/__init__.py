@@ -39,6 +39,10 @@ ABSORB_STILL_S = 120.0  # a still vehicle or unclassified object becomes scenery
 ABSORB_PERSON_S = 1800.0  # a person is never swallowed before half an hour of standing still
 MAX_BAD_PIXEL_SHARE = 0.25
 HOT_DELTA_C = 15.0
+CLUTTER_BLOBS = 12  # this many blobs at once: the scene itself is changing (rain setting in, ...)
+CLUTTER_SHARE = 0.2
+CLUTTER_HOLD_S = 15.0  # no new person/vehicle/motion incident until the scene has been calm this long
+CLUTTER_TAU_S = 8.0  # and the background catches up this fast meanwhile
 CLASSIFY_EVERY_S = 0.25  # class evidence changes slowly; the probabilities are smoothed over 0.5 s
 
 
@@ -79,6 +83,7 @@ class DetectionPipeline:
         self._shape: tuple[int, int] | None = None
         self._frozen = np.zeros((1, 1), dtype=bool)
         self._tamper_since: float | None = None
+        self._calm_from = -math.inf
         self._open: dict[str, tuple[EventType, str, float]] = {}  # tamper / trouble incidents
         self._announced_model = False
 
@@ -108,6 +113,9 @@ class DetectionPipeline:
             return events
         thermal = frame.kind == "thermal"
         blobs = find_blobs(fg, residual, pixels, min_area=1, hot_delta=HOT_DELTA_C)
+        if len(blobs) >= CLUTTER_BLOBS or np.count_nonzero(fg) >= CLUTTER_SHARE * fg.size:
+            self._calm_from = t + CLUTTER_HOLD_S
+        cluttered = t < self._calm_from
         live, dropped = self.tracker.update(blobs, t)
         for tr in dropped:
             events.extend(self.book.close(tr.id, t, normalised_bbox(tr, pixels.shape)))
@@ -115,12 +123,12 @@ class DetectionPipeline:
             events.extend(self._run_model(live, pixels, bg, t))
         for tr in live:
             if tr.seen_now:
-                events.extend(self._judge(tr, t, pixels.shape, thermal))
+                events.extend(self._judge(tr, t, pixels.shape, thermal, hold=cluttered))
         for tr in self._to_absorb(live, t):
             bg.absorb(pixels, tr.box)
             self.tracker.drop(tr.id)
             events.extend(self.book.close(tr.id, t, normalised_bbox(tr, pixels.shape)))
-        bg.learn(t, self._frozen_mask(self._objects(), pixels.shape))
+        bg.learn(t, self._frozen_mask(self._objects(), pixels.shape), tau_s=CLUTTER_TAU_S if cluttered else None)
         return events
 
     def finish(self, t: float) -> list[Event]:
@@ -240,7 +248,7 @@ class DetectionPipeline:
             st.model_t = t
         return []
 
-    def _judge(self, tr: Track, t: float, shape: tuple[int, int], thermal: bool) -> list[Event]:
+    def _judge(self, tr: Track, t: float, shape: tuple[int, int], thermal: bool, *, hold: bool) -> list[Event]:
         st = self.book.state(tr)
         if st.last_t is None or t - st.last_t >= CLASSIFY_EVERY_S:
             phys = physics_likelihoods(tr, self.scale, shape[0], thermal)
@@ -249,7 +257,7 @@ class DetectionPipeline:
             model_fire = float(st.model[LABELS.index("fire")]) if st.model is not None else None
             st.fire = fire_evidence(tr, t, self.config.fire_confirm_s, model_fire, still_px=1.5 * shape[1] / 32)
         zone = self.zones.zone_at(tr.cx, tr.box[3] - 0.5)
-        return self.book.decide(tr, zone, t, shape, thermal=thermal)
+        return self.book.decide(tr, zone, t, shape, thermal=thermal, hold=hold)
 
     def _to_absorb(self, live: list[Track], t: float) -> list[Track]:
         out = []

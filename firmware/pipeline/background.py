@@ -110,8 +110,9 @@ class Background:
         self._fg &= watched
         return self._residual, self._fg, offset
 
-    def learn(self, t: float, frozen: np.ndarray | None) -> None:
-        """Move the model towards the last compared frame, except where ``frozen`` is True."""
+    def learn(self, t: float, frozen: np.ndarray | None, *, tau_s: float | None = None) -> None:
+        """Move the model towards the last compared frame, except where ``frozen`` is True
+        (``tau_s`` overrides the time constant for this step: faster while the weather changes)."""
         assert self.mean is not None and self.var is not None and self._residual is not None
         assert self._thr is not None
         dt = max(0.0, t - (self._last_t if self._last_t is not None else t))
@@ -122,7 +123,7 @@ class Background:
         self._elapsed += dt
         # a running average of every frame so far until tau_s is reached: the first frame's noise
         # must not stay baked into the model for a minute
-        alpha = max(1.0 - math.exp(-dt / self.tau_s), 1.0 / self._frames)
+        alpha = max(1.0 - math.exp(-dt / (tau_s or self.tau_s)), 1.0 / self._frames)
         step = self._residual * alpha
         sq = np.square(self._residual)
         if frozen is not None:

@@ -102,7 +102,10 @@ class IncidentBook:
         shape: tuple[int, int],
         *,
         thermal: bool,
+        hold: bool = False,
     ) -> list[Event]:
+        """Start or end this track's incidents; ``hold`` defers new object incidents (not fire)
+        while the whole scene is changing."""
         st = self.state(track)
         zone_name = zone.name if zone is not None else None
         if zone_name != st.zone:
@@ -112,7 +115,7 @@ class IncidentBook:
         if st.fire is not None and st.fire.is_fire and "fire" not in st.incidents:
             events.append(self._start(st, "fire", "fire", t, st.fire.score, None, bbox, st.fire.as_detail()))
         watched = zone is not None and zone.armed if self.zones_configured else True
-        if not watched:
+        if not watched or hold:
             return events
         wanted = self._object_type(track, st, zone, t, thermal)
         current = st.incidents.get("object")
