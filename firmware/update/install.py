@@ -15,6 +15,7 @@ folder without the marker is half-built and gets rebuilt from scratch.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -111,10 +112,13 @@ def _build_venv(folder: Path, manifest: dict) -> None:
     venv = folder / "venv"
     python = str(venv / "bin" / "python")
     bundled_pip = folder / str(manifest.get("pip", ""))
-    if manifest.get("pip") and bundled_pip.is_file():
-        pip = [python, str(bundled_pip / "pip")]  # pip runs straight from its wheel
-    else:
+    if importlib.util.find_spec("pip") is not None:
         pip = [sys.executable, "-m", "pip", "--python", python]
+    elif manifest.get("pip") and bundled_pip.is_file():
+        # a venv the agent built itself has no pip: run pip straight from the release's wheel
+        pip = [python, str(bundled_pip / "pip")]
+    else:
+        raise InstallError("no pip to install with: this Python has none and the release bundles none")
     steps = [
         [sys.executable, "-m", "venv", "--without-pip", str(venv)],
         [*pip, "install", "--quiet", "--no-index", "--no-cache-dir", "--disable-pip-version-check",
