@@ -114,3 +114,28 @@ def test_unit_write_refuses_a_missing_target_and_a_non_ssh_key(site_dir: Path, t
     key.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMm1xkZZvJjYh7f0Wl4f0Sn5cU2n5Q0Zq9H8y0Kq7p1x t@l\n")
     missing = run("--site", site_dir, "unit", "write", "gate", tmp_path / "nope", "--ssh-key", key)
     assert missing.exit_code == 1 and "not a mounted boot partition folder" in missing.output
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (apt: espeak-ng)")
+def test_site_voice_clips_reach_the_unit_byte_for_byte(site_dir: Path, tmp_path: Path) -> None:
+    texts = site_dir / "voice" / "warning.toml"
+    texts.write_text('[warning_sv]\nvoice = "sv"\ntext = "Lämna parkeringen."\n')
+    spoken = run("--site", site_dir, "site", "voice")
+    assert spoken.exit_code == 0, spoken.output
+    wav = site_dir / "voice" / "warning_sv.wav"
+    assert wav.read_bytes()[:4] == b"RIFF"
+    assert run("--site", site_dir, "unit", "add", "gate").exit_code == 0
+    config = (site_dir / "units" / "gate" / "unit.toml").read_text()
+    assert 'clips = ["/etc/parkvakt/voice/warning_sv.wav"]' in config
+    key = tmp_path / "k.pub"
+    key.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMm1xkZZvJjYh7f0Wl4f0Sn5cU2n5Q0Zq9H8y0Kq7p1x t@l\n")
+    boot = tmp_path / "boot"
+    boot.mkdir()
+    assert run("--site", site_dir, "unit", "write", "gate", boot, "--ssh-key", key).exit_code == 0
+    entries = {e["path"]: e for e in yaml.safe_load((boot / "user-data").read_text())["write_files"]}
+    clip = entries["/etc/parkvakt/voice/warning_sv.wav"]
+    assert clip["encoding"] == "b64"
+    assert base64.b64decode(clip["content"]) == wav.read_bytes()
+    if CLOUD_INIT:
+        done = subprocess.run([CLOUD_INIT, "schema", "--config-file", str(boot / "user-data")], capture_output=True)
+        assert done.returncode == 0, done.stdout
