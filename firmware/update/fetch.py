@@ -175,7 +175,8 @@ def download(
                 if progress:
                     progress(have, info.length)
         except urllib3.exceptions.HTTPError as exc:
-            raise DownloadInterrupted(f"download interrupted at {have} bytes: {exc}") from exc
+            why = exc.args[0] if exc.args else exc  # urllib3 wraps the cause in a tuple
+            raise DownloadInterrupted(f"download interrupted at {have} bytes: {why}") from exc
         finally:
             out.flush()
             os.fsync(out.fileno())

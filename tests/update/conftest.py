@@ -7,6 +7,7 @@ import atexit
 import contextlib
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -106,9 +107,20 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
     """A static server like any CDN: honours ``Range: bytes=N-`` and remembers what it was asked."""
 
     requests: list[tuple[str, str | None]]
+    # the link drops after this many bytes of the next target download (a 4G modem losing signal)
+    drop_after: list[int]
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def copyfile(self, source, outputfile) -> None:  # type: ignore[no-untyped-def]
+        if self.drop_after and "/targets/" in self.path:
+            outputfile.write(source.read(self.drop_after.pop()))
+            outputfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        super().copyfile(source, outputfile)
 
     def send_head(self):  # type: ignore[override]
         self.requests.append((self.path, self.headers.get("Range")))
@@ -132,6 +144,7 @@ class Site:
     repo: SiteRepository
     url: str
     requests: list[tuple[str, str | None]]
+    drop_after: list[int]
 
     def publish(self, built: release.BuiltRelease, **custom: object) -> None:
         self.repo.add_target(built.artifact, built.artifact.name, {"version": built.version, **custom})
@@ -141,12 +154,13 @@ class Site:
 def site(tmp_path: Path) -> Iterator[Site]:
     repo = SiteRepository.create(tmp_path / "site" / "tuf")
     requests: list[tuple[str, str | None]] = []
-    handler = type("Handler", (RangeRequestHandler,), {"requests": requests})
+    drop_after: list[int] = []
+    handler = type("Handler", (RangeRequestHandler,), {"requests": requests, "drop_after": drop_after})
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(repo.base / "repo")))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Site(repo, f"http://127.0.0.1:{server.server_address[1]}", requests)
+        yield Site(repo, f"http://127.0.0.1:{server.server_address[1]}", requests, drop_after)
     finally:
         server.shutdown()
         server.server_close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,25 @@ def test_rollback_report_says_when_the_old_release_is_not_healthy_either(
         )
     finally:
         stop_service(unit)
+
+
+def test_a_dropped_link_fails_the_attempt_and_the_next_one_resumes_the_download(
+    site: Site, unit: Unit, releases: dict
+) -> None:
+    site.publish(releases["1.1.0"])
+    site.drop_after.append(200_000)
+    agent = unit.agent()
+    agent.request("1.1.0")
+    first = agent.run()
+    assert first is not None and first.outcome == "failed"
+    received = re.match(
+        r"update to 1.1.0 failed: download interrupted at (\d+) bytes: Connection broken", first.message
+    )
+    assert received, first.message
+    assert 0 < int(received[1]) <= 200_000  # what arrived is kept (up to the last whole chunk)
+    assert unit.current() == "1.0.0"
+    agent.request("1.1.0")
+    second = agent.run()
+    assert second is not None and second.message == "updated from 1.0.0 to 1.1.0"
+    ranges = [r for path, r in site.requests if "parkvakt-1.1.0" in path]
+    assert ranges == [None, f"bytes={received[1]}-"]  # the second attempt fetched only the rest

@@ -174,3 +174,28 @@ def test_a_request_naming_a_path_instead_of_a_version_is_refused(tmp_path: Path,
     assert "is not a release version" in err
     assert not request.exists()
     assert unit.current() == "1.0.0" and unit.releases() == ["1.0.0"]
+
+
+def test_a_release_whose_every_start_is_cut_short_is_rolled_back_by_the_loop_guard(
+    tmp_path: Path, site: Site, unit: Unit, releases: dict
+) -> None:
+    """Power lost during each start of the new release: after max_attempts restarts, roll back."""
+    site.publish(releases["1.1.0"])
+    config = kill_agent_at(unit, tmp_path, "1.1.0", "ArtifactReboot.switched")
+    (tmp_path / "paused").unlink()
+    env = {**os.environ, PAUSE_ENV: "ArtifactReboot.switched", PAUSE_ENV + "_MARKER": str(tmp_path / "paused")}
+    env.pop("PARKVAKT_STATE_DIR", None)
+    again = subprocess.Popen(agent_cmd(config, "resume"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "paused").exists():
+        assert again.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    again.send_signal(signal.SIGKILL)
+    again.wait()
+    done = resume(config)
+    assert done.returncode == 1
+    assert done.stdout.strip() == (
+        "rolled back from 1.1.0 to 1.0.0 because release 1.1.0 did not come up healthy after 2 restarts"
+    )
+    assert unit.current() == "1.0.0"
+    assert unit.running_version() == "1.0.0"
