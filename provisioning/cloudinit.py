@@ -25,7 +25,7 @@ import yaml
 from provisioning.unit import Unit, unit_files
 
 BOOT_MOUNT = "/boot/firmware"
-PACKAGES = ["python3-venv", "alsa-utils", "python3-systemd"]
+PACKAGES = ["python3-venv", "alsa-utils"]
 TECHNICIAN = "technician"
 
 UPDATE_SERVICE = """\
@@ -89,10 +89,11 @@ for g in gpio video dialout i2c audio; do getent group "$g" >/dev/null && usermo
 rm -rf "{rel}"
 mkdir -p "{rel}"
 tar -xzf "{artifact}" -C "{rel}"
-python3 -m venv --system-site-packages "{rel}/venv"
-"{rel}/venv/bin/pip" install --no-index --find-links "{rel}/wheels" -r /dev/stdin <<EOF
-$(python3 -c 'import json,sys; print("\\n".join(json.load(open(sys.argv[1]))["requirements"]))' "{rel}/manifest.json")
-EOF
+# built exactly as the update agent builds a release (firmware/update/install.py): pip runs from its wheel
+pip_wheel=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pip"])' "{rel}/manifest.json")
+requirements=$(python3 -c 'import json,sys; print(*json.load(open(sys.argv[1]))["requirements"])' "{rel}/manifest.json")
+python3 -m venv --without-pip "{rel}/venv"
+"{rel}/venv/bin/python" "{rel}/$pip_wheel/pip" install --no-index --find-links "{rel}/wheels" $requirements
 echo "{version}" > "{rel}/INSTALLED"
 ln -sfn "releases/{version}" /opt/parkvakt/.current.tmp
 mv -T /opt/parkvakt/.current.tmp /opt/parkvakt/current
