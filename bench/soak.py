@@ -77,6 +77,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds per thread, keyed ``name/tid`` (the daemon names its sensor and engine threads)."""
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            comm = (task / "comm").read_text().strip()
+            out[f"{comm}/{task.name}"] = cpu_seconds_of(task / "stat")
+        except OSError:
+            continue
+    return out
+
+
+def cpu_seconds_of(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -137,6 +154,7 @@ def main() -> None:
             time.sleep(args.warmup)
             pid = daemon.proc.pid
             t0, cpu0, rss0, base0 = time.monotonic(), cpu_seconds(pid), rss_mb(pid), cpu_seconds(baseline.pid)
+            threads0 = thread_cpu(pid)
             rss_samples = [rss0]
             end = t0 + args.minutes * 60.0
             while time.monotonic() < end:
@@ -145,6 +163,7 @@ def main() -> None:
                 if daemon.proc.poll() is not None:
                     raise RuntimeError("the daemon died during the soak:\n" + daemon.log_text())
             t1, cpu1, rss1, base1 = time.monotonic(), cpu_seconds(pid), rss_mb(pid), cpu_seconds(baseline.pid)
+            threads1 = thread_cpu(pid)
             baseline_rss = rss_mb(baseline.pid)
             pets = len(daemon.messages("WATCHDOG=1"))
             status = daemon.messages("STATUS=")[-1].message
@@ -175,6 +194,11 @@ def main() -> None:
         "window_s": round(wall, 1),
         "daemon_cpu_pct_one_core": round(100.0 * (cpu1 - cpu0) / wall, 2),
         "baseline_sim_only_cpu_pct_one_core": round(100.0 * (base1 - base0) / wall, 2),
+        "daemon_cpu_pct_by_thread": {
+            name: round(100.0 * (threads1[name] - threads0.get(name, 0.0)) / wall, 2)
+            for name in sorted(threads1)
+            if threads1[name] - threads0.get(name, 0.0) > 0
+        },
         "rss_start_mb": round(rss0, 1),
         "rss_end_mb": round(rss1, 1),
         "rss_growth_mb": round(rss1 - rss0, 2),

@@ -31,7 +31,7 @@ from firmware.config import UnitConfig
 from firmware.engine import Engine, StepResult, build_engine
 from firmware.events import Action, Event
 from firmware.service.debug import faults_from_env
-from firmware.service.frames import EngineWorker, SensorReader
+from firmware.service.frames import EngineWorker, SensorReader, name_os_thread
 from firmware.service.liveness import Liveness, Verdict
 from firmware.service.logging import event_fields
 from firmware.service.notify import SystemdNotifier
@@ -184,7 +184,12 @@ class Daemon(SystemdDuties):
     # ------------------------------------------------------------------ engine
 
     def _build_engine(self) -> Engine:
-        return build_engine(self.config, pin_factory=self.pin_factory, play_audio=self.play_audio)
+        # threads the policy's devices start (gpiozero input sampling, timers) inherit this name
+        name_os_thread("pv-gpio")
+        try:
+            return build_engine(self.config, pin_factory=self.pin_factory, play_audio=self.play_audio)
+        finally:
+            name_os_thread("pv-engine")
 
     def armed(self) -> bool | None:
         is_armed = getattr(self.engine.policy if self.engine else None, "is_armed", None)
