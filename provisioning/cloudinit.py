@@ -77,26 +77,33 @@ class Network:
 
 
 def bootstrap_script(version: str, sha256: str) -> str:
-    artifact = f"{BOOT_MOUNT}/parkvakt/parkvakt-{version}.tar.gz"
-    rel = f"/opt/parkvakt/releases/{version}"
+    """The first-boot installer. ``PARKVAKT_ROOT`` (unset on a unit) runs only its install half
+    under a scratch folder, which is how the tests and a curious technician try it on a laptop."""
+    rel = f"$ROOT/opt/parkvakt/releases/{version}"
     return f"""\
 #!/bin/sh
 # Parkvakt first boot: install release {version} from the boot partition, offline, and start it.
 set -eu
-echo "{sha256}  {artifact}" | sha256sum -c -
-id parkvakt >/dev/null 2>&1 || useradd --system --home-dir /var/lib/parkvakt --shell /usr/sbin/nologin parkvakt
-for g in gpio video dialout i2c audio; do getent group "$g" >/dev/null && usermod -aG "$g" parkvakt; done
+ROOT="${{PARKVAKT_ROOT:-}}"
+artifact="$ROOT{BOOT_MOUNT}/parkvakt/parkvakt-{version}.tar.gz"
+echo "{sha256}  $artifact" | sha256sum -c -
 rm -rf "{rel}"
 mkdir -p "{rel}"
-tar -xzf "{artifact}" -C "{rel}"
+tar -xzf "$artifact" -C "{rel}"
 # built exactly as the update agent builds a release (firmware/update/install.py): pip runs from its wheel
 pip_wheel=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pip"])' "{rel}/manifest.json")
 requirements=$(python3 -c 'import json,sys; print(*json.load(open(sys.argv[1]))["requirements"])' "{rel}/manifest.json")
 python3 -m venv --without-pip "{rel}/venv"
-"{rel}/venv/bin/python" "{rel}/$pip_wheel/pip" install --no-index --find-links "{rel}/wheels" $requirements
+"{rel}/venv/bin/python" "{rel}/$pip_wheel/pip" install --quiet --no-index --find-links "{rel}/wheels" $requirements
 echo "{version}" > "{rel}/INSTALLED"
-ln -sfn "releases/{version}" /opt/parkvakt/.current.tmp
-mv -T /opt/parkvakt/.current.tmp /opt/parkvakt/current
+ln -sfn "releases/{version}" "$ROOT/opt/parkvakt/.current.tmp"
+mv -T "$ROOT/opt/parkvakt/.current.tmp" "$ROOT/opt/parkvakt/current"
+if [ -n "$ROOT" ]; then
+    echo "release {version} installed under $ROOT; users and services left alone"
+    exit 0
+fi
+id parkvakt >/dev/null 2>&1 || useradd --system --home-dir /var/lib/parkvakt --shell /usr/sbin/nologin parkvakt
+for g in gpio video dialout i2c audio; do getent group "$g" >/dev/null && usermod -aG "$g" parkvakt; done
 unit_file=$(find "{rel}/venv" -path '*/provisioning/systemd/parkvakt.service' | head -n 1)
 cp "$unit_file" /etc/systemd/system/parkvakt.service
 chgrp parkvakt /etc/parkvakt/command.key /etc/parkvakt/tls/client.key 2>/dev/null || true

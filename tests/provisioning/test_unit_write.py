@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from firmware.update import install
 from tests.provisioning.conftest import run
 from tests.update.conftest import cached_release
 
@@ -139,3 +140,45 @@ def test_site_voice_clips_reach_the_unit_byte_for_byte(site_dir: Path, tmp_path:
     if CLOUD_INIT:
         done = subprocess.run([CLOUD_INIT, "schema", "--config-file", str(boot / "user-data")], capture_output=True)
         assert done.returncode == 0, done.stdout
+
+
+def test_first_boot_script_from_the_card_installs_the_bundled_release(
+    card: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """The install half of the written first-boot script, run for real under a scratch root."""
+    _, boot, _ = card
+    doc = yaml.safe_load((boot / "user-data").read_text())
+    script = next(e["content"] for e in doc["write_files"] if e["path"] == "/usr/local/sbin/parkvakt-bootstrap")
+    root = tmp_path / "root"
+    (root / "boot").mkdir(parents=True)
+    (root / "boot" / "firmware").symlink_to(boot)
+    done = subprocess.run(
+        ["sh", "-c", script], env={"PATH": "/usr/bin:/bin", "PARKVAKT_ROOT": str(root)},
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "release 1.0.0 installed under" in done.stdout
+    install_root = root / "opt" / "parkvakt"
+    assert install.current_version(install_root) == "1.0.0"
+    assert install.is_installed(install_root, "1.0.0")  # the agent recognises it as a whole release
+    python = install_root / "current" / "venv" / "bin" / "python"
+    ran = subprocess.run(
+        [python, "-c", "import importlib.metadata as m; print(m.version('pvsvc'))"], capture_output=True, text=True
+    )
+    assert ran.stdout.strip() == "1.0.0"
+
+
+def test_first_boot_script_refuses_a_release_altered_on_the_card(card: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    _, boot, artifact = card
+    stored = boot / "parkvakt" / artifact.name
+    stored.write_bytes(stored.read_bytes() + b"x")
+    doc = yaml.safe_load((boot / "user-data").read_text())
+    script = next(e["content"] for e in doc["write_files"] if e["path"] == "/usr/local/sbin/parkvakt-bootstrap")
+    root = tmp_path / "root"
+    (root / "boot").mkdir(parents=True)
+    (root / "boot" / "firmware").symlink_to(boot)
+    done = subprocess.run(["sh", "-c", script], env={"PATH": "/usr/bin:/bin", "PARKVAKT_ROOT": str(root)},
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode != 0
+    assert "FAILED" in done.stdout  # sha256sum -c
+    assert not (root / "opt").exists()
