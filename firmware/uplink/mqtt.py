@@ -284,8 +284,7 @@ class UplinkService:
             free = window - len(in_flight)
             refilled = free >= refill_at or not in_flight
             if refilled:
-                pending = self.outbox.pending(SINK, limit=window + free)
-                for entry in [e for e in pending if e.rowid not in in_flight][:free]:
+                for entry in self.outbox.pending(SINK, limit=free, exclude=in_flight):
                     in_flight.add(entry.rowid)
                     tg.create_task(send(entry))
             progress.clear()

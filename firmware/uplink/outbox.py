@@ -29,7 +29,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -293,8 +293,11 @@ class Outbox:
 
     # -- reading and acknowledging ---------------------------------------------------------
 
-    def pending(self, sink: str, limit: int = 100) -> list[OutboxEntry]:
-        """Entries ``sink`` has not acknowledged: fire first, then by priority, then seq."""
+    def pending(self, sink: str, limit: int = 100, *, exclude: Collection[int] = ()) -> list[OutboxEntry]:
+        """Entries ``sink`` has not acknowledged: fire first, then by priority, then seq.
+
+        ``exclude``: rowids the caller already has in flight, skipped (not counted in ``limit``).
+        """
         with self._lock:
             self._seen[sink] = self._puts.get(sink, 0)
             with contextlib.suppress(sqlite3.Error):
@@ -303,12 +306,14 @@ class Outbox:
                 "SELECT e.rowid, e.id, e.seq, e.type, e.priority, e.created, e.payload, e.sinks"
                 " FROM entries e JOIN deliveries d ON d.entry = e.rowid AND d.sink = ?"
                 " ORDER BY e.priority, e.seq LIMIT ?",
-                (sink, limit),
+                (sink, limit + len(exclude)),
             ).fetchall()
             out = [
-                OutboxEntry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), tuple(json.loads(r[7]))) for r in rows
-            ]
-            spilled = [s.entry for s in self._spill if sink in s.owed]
+                OutboxEntry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), tuple(json.loads(r[7])))
+                for r in rows
+                if r[0] not in exclude
+            ][:limit]
+            spilled = [s.entry for s in self._spill if sink in s.owed and s.entry.rowid not in exclude]
         if spilled:
             out = sorted(out + spilled, key=lambda e: (e.priority, e.seq))[:limit]
         return out
