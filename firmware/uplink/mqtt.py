@@ -138,11 +138,28 @@ class UplinkService:
         self._started = time.monotonic()
         self._state_dirty = asyncio.Event()
         self._client: aiomqtt.Client | None = None
+        self._run_task: asyncio.Task[None] | None = None
 
     # -- public ---------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Connect, serve, reconnect with backoff; forever, until cancelled."""
+        """Connect, serve, reconnect with backoff; forever, until cancelled or ``stop()``."""
+        self._run_task = asyncio.current_task()
+        try:
+            await self._run()
+        finally:
+            self._run_task = None
+
+    async def stop(self) -> None:
+        """End ``run()``: publish a retained ``offline`` (a clean DISCONNECT fires no Last Will) and close."""
+        task = self._run_task
+        if task is None or task.done():
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait({task})
+
+    async def _run(self) -> None:
         attempt = 0
         while True:
             began = time.monotonic()

@@ -443,9 +443,9 @@ class Outbox:
             self._db.execute("ROLLBACK")
 
 
-OUTBOX_FILE = "outbox.db"
+OUTBOX_FILE = "outbox.sqlite"
 
 
 def outbox_path(state_dir: Path) -> Path:
-    """Where the daemon keeps its outbox: ``<state_dir>/outbox.db``."""
+    """Where the daemon keeps its outbox: ``<state_dir>/outbox.sqlite``."""
     return Path(state_dir) / OUTBOX_FILE

@@ -167,3 +167,27 @@ def test_reconnect_delays_are_jittered_exponential_and_capped() -> None:
         delays = [backoff_delay(attempt, 0.5, 30.0, rng) for _ in range(200)]
         assert all(0.0 <= d <= ceiling for d in delays)
         assert max(delays) > 0.8 * ceiling and min(delays) < 0.2 * ceiling, "full jitter spreads a fleet out"
+
+
+async def test_stop_leaves_a_retained_offline_and_snapshots_reach_the_operator(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    config = unit_config(mosquitto, tmp_path / "state", discovery=False)
+    outbox = Outbox(config.unit.state_dir / "outbox.db", unit=UNIT)
+    service = UplinkService(config, outbox)
+    assert await service.publish_snapshot(b"\x89PNG...") is False, "offline: not sent, and says so"
+    task = asyncio.create_task(service.run())
+    async with asyncio.timeout(10):
+        while not service.connected:
+            await asyncio.sleep(0.01)
+    async with operator(mosquitto) as op:
+        await op.subscribe(f"parkvakt/{UNIT}/snapshot", qos=1)
+        assert await service.publish_snapshot(b"\x89PNG-bytes") is True
+        assert (await next_message(op, f"parkvakt/{UNIT}/snapshot")).payload == b"\x89PNG-bytes"
+    await service.stop()
+    assert task.done() and not service.connected
+    async with operator(mosquitto) as late:
+        await late.subscribe(f"parkvakt/{UNIT}/status", qos=1)
+        status = await next_message(late, f"parkvakt/{UNIT}/status")
+    assert status.retain and status.payload == b"offline"
+    outbox.close()
