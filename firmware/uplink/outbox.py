@@ -137,6 +137,7 @@ class Outbox:
         self._lock = threading.RLock()
         self._spill: list[_Spilled] = []
         self._spill_rowid = 0
+        self._held_acks: dict[str, set[int]] = {}
         self._write_errors = 0
         self._puts: dict[str, int] = {}
         self._seen: dict[str, int] = {}
@@ -302,16 +303,17 @@ class Outbox:
             self._seen[sink] = self._puts.get(sink, 0)
             with contextlib.suppress(sqlite3.Error):
                 self._flush_spill()
+            held = self._held_acks.get(sink, set())
             rows = self._db.execute(
                 "SELECT e.rowid, e.id, e.seq, e.type, e.priority, e.created, e.payload, e.sinks"
                 " FROM entries e JOIN deliveries d ON d.entry = e.rowid AND d.sink = ?"
                 " ORDER BY e.priority, e.seq LIMIT ?",
-                (sink, limit + len(exclude)),
+                (sink, limit + len(exclude) + len(held)),
             ).fetchall()
             out = [
                 OutboxEntry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), tuple(json.loads(r[7])))
                 for r in rows
-                if r[0] not in exclude
+                if r[0] not in exclude and r[0] not in held
             ][:limit]
             spilled = [s.entry for s in self._spill if sink in s.owed and s.entry.rowid not in exclude]
         if spilled:
@@ -319,28 +321,40 @@ class Outbox:
         return out
 
     def ack(self, sink: str, rowids: Iterable[int]) -> None:
-        """``sink`` delivered these; an entry goes once every sink it was meant for has acked."""
+        """``sink`` delivered these; an entry goes once every sink it was meant for has acked.
+
+        If the database cannot be written (full disk), the acks are kept in memory, counted as
+        write errors and retried with the next ack; ``pending`` no longer offers those entries.
+        """
         ids = list(rowids)
         with self._lock:
             for item in self._spill:
                 if item.entry.rowid in ids:
                     item.owed.discard(sink)
-            ondisk = [(sink, r) for r in ids if r > 0]
-            if not ondisk:
+            held = self._held_acks.setdefault(sink, set())
+            held.update(r for r in ids if r > 0)
+            if not held:
                 return
-            self._db.execute("BEGIN IMMEDIATE")
+            ondisk = [(sink, r) for r in sorted(held)]
             try:
-                self._db.executemany("DELETE FROM deliveries WHERE sink = ? AND entry = ?", ondisk)
-                before = self._db.total_changes
-                self._db.executemany(
-                    "DELETE FROM entries WHERE rowid = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE entry = ?)",
-                    [(r, r) for _, r in ondisk],
-                )
-                removed = self._db.total_changes - before
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany("DELETE FROM deliveries WHERE sink = ? AND entry = ?", ondisk)
+                    before = self._db.total_changes
+                    self._db.executemany(
+                        "DELETE FROM entries WHERE rowid = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE entry = ?)",
+                        [(r, r) for _, r in ondisk],
+                    )
+                    removed = self._db.total_changes - before
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._rollback()
+                    raise
+            except sqlite3.Error as exc:
+                self._write_errors += 1
+                log.error("outbox ack for %s not stored (%s); kept in memory and retried", sink, exc)
+                return
+            held.clear()
             self._count -= removed
 
     async def wait(self, sink: str, timeout: float | None = None) -> bool:
@@ -379,7 +393,8 @@ class Outbox:
             if sink is None:
                 return self._count + sum(1 for s in self._spill if s.owed)
             n = self._db.execute("SELECT COUNT(*) FROM deliveries WHERE sink = ?", (sink,)).fetchone()[0]
-            return int(n) + sum(1 for s in self._spill if sink in s.owed)
+            held = len(self._held_acks.get(sink, ()))
+            return int(n) - held + sum(1 for s in self._spill if sink in s.owed)
 
     def oldest_age(self, sink: str | None = None, now: float | None = None) -> float | None:
         """Seconds since the oldest entry still owed (to ``sink``) was stored; None when empty."""

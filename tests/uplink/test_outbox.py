@@ -146,3 +146,21 @@ async def test_wait_returns_at_once_for_a_put_since_the_last_pending(outbox: Out
     outbox.put(ev("fire"), sinks=("dc09",))
     assert await outbox.wait("dc09", timeout=30) is True
     assert await outbox.wait("mqtt", timeout=0.01) is False, "a put for another sink is not news for mqtt"
+
+
+def test_an_unwritable_database_keeps_acks_in_memory_and_serves_on(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db", unit="u1")
+    a, b = box.put(ev("fire")), box.put(ev("person"))
+    box._db.execute("PRAGMA query_only = ON")  # every write now fails, as on a full disk
+    box.ack("mqtt", [a.rowid])
+    c = box.put(ev("tamper", "instant"))
+    assert box.stats()["write_errors"] == 2 and c.rowid < 0
+    assert [e.id for e in box.pending("mqtt")] == [b.id, c.id], "the acked fire is not offered again"
+    assert box.depth("mqtt") == 2
+    box._db.execute("PRAGMA query_only = OFF")
+    box.ack("mqtt", [b.rowid])  # retries the held ack too
+    assert [e.id for e in box.pending("mqtt")] == [c.id]
+    box.close()
+    box = Outbox(tmp_path / "o.db", unit="u1")
+    assert [e.id for e in box.pending("mqtt")] == [c.id]
+    box.close()
