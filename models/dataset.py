@@ -220,8 +220,21 @@ def build_dataset(seeds: range, runs_per_scenario: int = RUNS_PER_SCENARIO) -> D
     return Dataset.concat([run_patches(name, seed, shape) for name, seed, shape in runs(seeds, runs_per_scenario)])
 
 
+def simulator_fingerprint() -> str:
+    """sha256 over the simulator's source (``hw/sim/**/*.py``, sorted by path): the data depend
+    on exactly this code, committed or not."""
+    import hashlib
+
+    sim_dir = Path(__file__).resolve().parent.parent / "hw" / "sim"
+    digest = hashlib.sha256()
+    for path in sorted(sim_dir.rglob("*.py")):
+        digest.update(path.relative_to(sim_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def describe_simulator() -> str:
-    """The simulator's identity for the model card: the git commit of hw/sim/ when available."""
+    """The simulator's identity for the model card: the last git commit of hw/sim/ and a
+    fingerprint of its source as used."""
     import subprocess
 
     try:
@@ -233,5 +246,5 @@ def describe_simulator() -> str:
             cwd=Path(__file__).resolve().parent.parent,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        commit = ""
-    return f"hw/sim at {commit}" if commit else "hw/sim (uncommitted)"
+        commit = "unknown commit"
+    return f"hw/sim at {commit}, source sha256 {simulator_fingerprint()[:16]}"

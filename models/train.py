@@ -200,13 +200,20 @@ def real_data_check(classifier: Classifier, path: Path = REAL_RECORDING) -> dict
     return {"recording": path.name, "frames": len(boxes), "predicted_share": share}
 
 
+class SimulatorChanged(RuntimeError):
+    pass
+
+
 def run(out_dir: Path) -> dict[str, object]:
     started = time.monotonic()
+    simulator = describe_simulator()
     tf = _tensorflow()
     train_set = build_dataset(TRAIN_SEEDS, TRAIN_RUNS_PER_SCENARIO)
     held_out = build_dataset(VALIDATION_SEEDS, HELD_OUT_RUNS_PER_SCENARIO)
     print(f"data: {len(train_set)} training patches {train_set.counts()}, {len(held_out)} held-out {held_out.counts()}")
     model = train(tf, train_set)
+    if describe_simulator() != simulator:
+        raise SimulatorChanged("hw/sim changed while the data were generated; train again when it is quiet")
     rng = np.random.default_rng(SEED)
     representative = train_set.patches[rng.choice(len(train_set), size=min(500, len(train_set)), replace=False)]
     content = with_version(quantise(tf, model, representative), MODEL_VERSION)
@@ -218,7 +225,7 @@ def run(out_dir: Path) -> dict[str, object]:
         "sha256": digest,
         "size_bytes": len(content),
         "tensorflow": tf.__version__,
-        "simulator": describe_simulator(),
+        "simulator": simulator,
         "seed": SEED,
         "train": {
             "seeds": [TRAIN_SEEDS.start, TRAIN_SEEDS.stop - 1],
@@ -238,6 +245,20 @@ def run(out_dir: Path) -> dict[str, object]:
     return report
 
 
+def check() -> int:
+    """Retrain into a kept temporary folder and say whether the committed model was reproduced."""
+    committed = json.loads((MODELS_DIR / REPORT_NAME).read_text())
+    out = Path(tempfile.mkdtemp(prefix="parkvakt-train-check-"))
+    report = run(out)
+    same_sim = report["simulator"] == committed["simulator"]
+    same = report["sha256"] == committed["sha256"]
+    print(f"simulator: {report['simulator']} ({'same as' if same_sim else 'differs from'} the committed model's)")
+    print(f"retrained sha256 {report['sha256']} {'==' if same else '!='} committed {committed['sha256']} (in {out})")
+    if not same and not same_sim:
+        print("the simulator changed since the model was trained, so its data and weights differ; retrain to update")
+    return 0 if same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where to write the model (default: models/)")
@@ -248,12 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         write_card(json.loads((args.out / REPORT_NAME).read_text()), args.out / MODEL_CARD_PATH.name)
         return 0
     if args.check:
-        committed = (MODELS_DIR / "parkvakt.tflite.sha256").read_text().split()[0]
-        with tempfile.TemporaryDirectory() as tmp:
-            report = run(Path(tmp))
-        same = report["sha256"] == committed
-        print(f"retrained sha256 {report['sha256']} {'==' if same else '!='} committed {committed}")
-        return 0 if same else 1
+        return check()
     args.out.mkdir(parents=True, exist_ok=True)
     report = run(args.out)
     write_card(report, args.out / MODEL_CARD_PATH.name)
