@@ -47,6 +47,10 @@ def _real(real: dict[str, Any] | None) -> str:
     )
 
 
+def _reproduced(note: str | None) -> str:
+    return f"\n\nVerified: {note}" if note else ""
+
+
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{label} {counts[label]}" for label in LABELS)
 
@@ -165,8 +169,10 @@ TensorFlow runs with `enable_op_determinism`, one thread and a fixed seed ({repo
 the same CPU architecture, TensorFlow version ({report["tensorflow"]}) and simulator code the
 float weights and therefore the int8 file come out **bit-identical** (checked with `--check`).
 Another TensorFlow version or CPU (different oneDNN kernels) gives the same architecture and data
-but weights equal only up to floating-point rounding, hence a different hash; re-run `--check` and
-update this card when that happens.
+but weights equal only up to floating-point rounding, hence a different hash. The data depend on
+the simulator's code, fingerprinted above: any change to `hw/sim` changes the patches and so the
+weights (`--check` says which of the two differs); retrain and commit the new model, card and
+report together when that happens.{_reproduced(report.get("reproduced"))}
 """
 
 
