@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from firmware.uplink.outbox import iso_utc
+from firmware.uplink.payload import iso_utc
 from firmware.uplink.topics import Topics
 
 log = logging.getLogger(__name__)

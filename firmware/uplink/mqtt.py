@@ -36,7 +36,8 @@ from firmware.uplink.commands import (
     load_command_key,
 )
 from firmware.uplink.discovery import HA_CONTROLS, DeviceInfo, discovery_messages
-from firmware.uplink.outbox import Outbox, OutboxEntry, iso_utc
+from firmware.uplink.outbox import Outbox, OutboxEntry
+from firmware.uplink.payload import iso_utc
 from firmware.uplink.telemetry import system_telemetry
 from firmware.uplink.topics import Topics
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import json
 import logging
 import sqlite3
@@ -34,25 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from firmware.events import ALARM_TYPES, Event
+from firmware.events import Event
+from firmware.uplink.payload import NEVER_SHED, PRIORITY, SHED_ORDER, event_payload
 
 log = logging.getLogger(__name__)
-
-PRIORITY: dict[str, int] = {
-    "fire": 0,
-    "tamper": 1,
-    "person": 1,
-    "trouble": 2,
-    "selftest": 3,
-    "vehicle": 4,
-    "motion": 5,
-}
-"""Lower goes first; fire before everything queued behind it."""
-
-SHED_ORDER: tuple[str, ...] = ("motion", "vehicle", "selftest", "trouble")
-"""Types that may be dropped when the outbox is full, in the order they go (oldest first)."""
-
-NEVER_SHED: frozenset[str] = ALARM_TYPES
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -99,34 +83,6 @@ class OutboxEntry:
 class _Spilled:
     entry: OutboxEntry
     owed: set[str] = field(default_factory=set)
-
-
-def iso_utc(wall: float) -> str:
-    """``2026-11-21T07:26:34.123Z``."""
-    return dt.datetime.fromtimestamp(wall, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def event_payload(event: Event, *, unit: str, seq: int, wall: float) -> dict[str, Any]:
-    """The event JSON as published on ``<prefix>/<unit>/event`` and read by the DC-09 link."""
-    payload: dict[str, Any] = {
-        "id": event.id,
-        "seq": seq,
-        "unit": unit,
-        "type": event.type,
-        "phase": event.phase,
-        "ts": iso_utc(wall),
-        "confidence": round(float(event.confidence), 4),
-        "zone": event.zone,
-        "bbox": list(event.bbox) if event.bbox is not None else None,
-        "incident": event.incident,
-    }
-    if event.detail:
-        payload["detail"] = event.detail
-    return payload
-
-
-def _is_full(exc: sqlite3.Error) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
 
 
 class Outbox:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -73,6 +74,17 @@ def _run_child(config: Path, ids_file: Path, count: int, drain: bool) -> int:
     return pid
 
 
+def _wait_or_kill(pid: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
+
+
 @pytest.fixture
 def recorder(tmp_path: Path) -> Iterator[tuple[Mosquitto, Path]]:
     broker = Mosquitto(tmp_path / "broker")
@@ -86,7 +98,11 @@ def recorder(tmp_path: Path) -> Iterator[tuple[Mosquitto, Path]]:
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 20)
+    if not ready or proc.stdout.readline().strip() != "ready":
+        proc.kill()
+        pytest.fail(f"the event recorder did not subscribe within 20 s\n{broker.log_text()[-2000:]}")
     try:
         yield broker, received
     finally:
@@ -125,8 +141,8 @@ def test_kill9_at_100_random_moments_and_broker_outages_lose_no_event(
 
     assert broker.running
     pid = _run_child(config, ids_file, count=5, drain=True)
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "the final run did not drain the outbox"
+    status = _wait_or_kill(pid, timeout=60)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "the final run did not drain the outbox in 60 s"
     lines = ids_file.read_text().split("\n")
     written = {line.split()[0]: int(line.split()[1]) for line in lines if line.strip() and line != "drained"}
     assert len(written) > RUNS, "the bursts wrote too few events to mean anything"
