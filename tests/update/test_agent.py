@@ -140,3 +140,21 @@ def test_a_dropped_link_fails_the_attempt_and_the_next_one_resumes_the_download(
     assert second is not None and second.message == "updated from 1.0.0 to 1.1.0"
     ranges = [r for path, r in site.requests if "parkvakt-1.1.0" in path]
     assert ranges == [None, f"bytes={received[1]}-"]  # the second attempt fetched only the rest
+
+
+def test_an_offline_unit_updates_from_a_repository_exported_to_a_usb_stick(
+    tmp_path: Path, site: Site, releases: dict
+) -> None:
+    site.publish(releases["1.1.0"])
+    stick = tmp_path / "usb" / "parkvakt-repo"
+    site.repo.export(stick)
+    assert not list(stick.rglob("*.pem"))  # never a key on the stick
+    unit = make_unit(tmp_path, site, releases, repository_url=stick.as_uri())
+    try:
+        agent = unit.agent()
+        agent.request("1.1.0")
+        result = agent.run()
+        assert result is not None and result.message == "updated from 1.0.0 to 1.1.0"
+        assert unit.current() == "1.1.0"
+    finally:
+        stop_service(unit)
