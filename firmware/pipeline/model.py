@@ -19,6 +19,8 @@ from firmware.pipeline.patch import PATCH_SIZE
 
 LABELS: tuple[str, ...] = ("person", "vehicle", "fire", "other")
 VERSION_METADATA_KEY = "parkvakt_version"
+MAX_MODEL_BYTES = 4 * 1024 * 1024
+"""Far above the bundled model's ~15 KB; a bigger file is not a classifier for this unit and is not read."""
 _SHA256_LINE = re.compile(r"^([0-9a-fA-F]{64})(?:\s+\*?(\S.*))?$")
 
 
@@ -201,6 +203,9 @@ def load_classifier(path: Path | None = None) -> Classifier:
     """Verify and load a model (``None`` = the bundled ``models/parkvakt.tflite``)."""
     path = Path(path) if path is not None else bundled_model_path()
     try:
+        size = path.stat().st_size
+        if size > MAX_MODEL_BYTES:
+            raise ModelError(f"model file {path} is {size} bytes, more than the {MAX_MODEL_BYTES} a classifier may be")
         content = path.read_bytes()
     except FileNotFoundError:
         raise ModelError(f"model file {path} is missing; running on rules only until it is restored") from None

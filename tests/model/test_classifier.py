@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from ai_edge_litert import schema_py_generated as schema
 
-from firmware.pipeline.model import LABELS, ModelError, load_classifier
+from firmware.pipeline.model import LABELS, MAX_MODEL_BYTES, ModelError, load_classifier
 from firmware.pipeline.patch import PATCH_SIZE
 from models import HASH_PATH, LABELS_PATH, MODEL_CARD_PATH, MODEL_PATH, MODELS_DIR
 
@@ -125,6 +125,14 @@ def test_truncated_model_is_a_model_error(tmp_path: Path) -> None:
     content = MODEL_PATH.read_bytes()
     with pytest.raises(ModelError, match="cannot be loaded"):
         load_classifier(install_model(tmp_path, content[: len(content) // 3]))
+
+
+def test_oversized_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    path = tmp_path / "model.tflite"
+    with path.open("wb") as f:
+        f.truncate(MAX_MODEL_BYTES + 1)  # sparse: costs no disk
+    with pytest.raises(ModelError, match="more than"):
+        load_classifier(path)
 
 
 def test_model_for_another_patch_size_is_refused(tmp_path: Path) -> None:
