@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -33,7 +34,7 @@ def spinner(what: str) -> Iterator[None]:
         yield
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     console.print(f"[bold red]error:[/] {message}", highlight=False)
     sys.exit(1)
 
@@ -43,7 +44,6 @@ def _site(ctx: click.Context) -> Site:
         return load_site(ctx.obj["site"])
     except SiteError as exc:
         fail(str(exc))
-        raise  # unreachable
 
 
 @click.group()
@@ -83,7 +83,6 @@ def site_init(directory: Path, name: str, mqtt_host: str, mqtt_port: int, reposi
             made = init_site(directory, name, mqtt_host, mqtt_port, repository_url, timezone)
     except (SiteError, OSError) as exc:
         fail(str(exc))
-        return
     console.print(f"site [bold]{made.name}[/] created in {made.path}")
     root_key = made.path / "offline" / "root.pem"
     console.print(f"[yellow]Move {root_key} to offline storage now;[/] it is needed only to rotate keys.")
@@ -99,7 +98,6 @@ def site_voice(ctx: click.Context) -> None:
             made = make_voice_clips(s)
     except SiteError as exc:
         fail(str(exc))
-        return
     for path in made:
         click.echo(str(path))
 
@@ -127,7 +125,6 @@ def unit_add(ctx: click.Context, name: str, csr: Path | None) -> None:
         made = add_unit(s, name, csr)
     except (SiteError, OSError) as exc:
         fail(str(exc))
-        return
     console.print(f"unit [bold]{made.name}[/] added: id {made.id}, key fingerprint {made.fingerprint[:16]}…")
     click.echo(made.id)
 
@@ -175,7 +172,6 @@ def unit_write(
             bar.update(task, completed=1)
     except (SiteError, OSError) as exc:
         fail(str(exc))
-        return
     table = Table("file", "sha256 (written = read back)")
     for rel, digest in hashes.items():
         table.add_row(rel, digest[:16] + "…")
@@ -199,7 +195,6 @@ def unit_verify(ctx: click.Context, name: str, timeout: float, mqtt_port: int | 
             checks = asyncio.run(remote.verify(u, timeout=timeout, port=mqtt_port))
     except (SiteError, OSError) as exc:
         fail(str(exc))
-        return
     table = Table("check", "result", "detail")
     for check in checks:
         table.add_row(check.name, "[green]pass[/]" if check.ok else "[red]FAIL[/]", check.detail)
@@ -235,7 +230,6 @@ def unit_update(ctx: click.Context, name: str, version: str, timeout: float, mqt
             report = asyncio.run(remote.update(u, version, show, timeout=timeout, port=mqtt_port))
     except (SiteError, OSError, TimeoutError) as exc:
         fail(str(exc) or "no final report from the unit in time")
-        return
     click.echo(report.get("message", str(report)))
     sys.exit(0 if report.get("outcome") == "success" else 1)
 
@@ -279,7 +273,6 @@ def release_build(
             )
     except release.ReleaseError as exc:
         fail(str(exc))
-        return
     console.print(f"{built.name} {built.version}: {len(built.manifest['files'])} files")
     click.echo(str(built.artifact))
 
@@ -306,7 +299,6 @@ def release_publish(ctx: click.Context, artifact: Path, allow_downgrade: bool, e
                 s.repository().export(export)
     except (release.ReleaseError, OSError, KeyError) as exc:
         fail(str(exc))
-        return
     console.print(f"published {artifact.name}: {info.length} bytes, sha256 {info.hashes['sha256'][:16]}…")
     if export:
         console.print(f"repository exported to {export}")
