@@ -307,10 +307,13 @@ def release_publish(ctx: click.Context, artifact: Path, allow_downgrade: bool, e
 @release_group.command("refresh")
 @click.pass_context
 def release_refresh(ctx: click.Context) -> None:
-    """Re-sign the timestamp (run daily from cron: units refuse expired metadata)."""
+    """Re-sign what is about to expire (run daily from cron: units refuse expired metadata)."""
     s = _site(ctx)
-    s.repository().sign_timestamp()
-    click.echo("timestamp re-signed")
+    try:
+        roles = s.repository().refresh()
+    except (FileNotFoundError, OSError) as exc:
+        fail(str(exc))
+    click.echo(f"re-signed: {', '.join(roles)}")
 
 
 @release_group.command("rotate")

@@ -137,6 +137,23 @@ class SiteRepository:
         timestamp.signed.snapshot_meta = MetaFile(version=snapshot.signed.version)
         self._write(timestamp, signer or self._signer(Timestamp.type))
 
+    def refresh(self) -> list[str]:
+        """Re-sign what is about to expire (cron, daily): targets within 30 days of expiry, snapshot
+        within 7, the timestamp always. Returns the roles re-signed."""
+        now = _now()
+        resigned = []
+        targets = self.load(Targets.type)
+        if targets.signed.expires - now < dt.timedelta(days=30):
+            self._bump(targets)
+            self._write(targets, self._signer(Targets.type))
+            resigned.append(Targets.type)
+        snapshot = self.load(Snapshot.type)
+        if resigned or snapshot.signed.expires - now < dt.timedelta(days=7):
+            self._refresh_snapshot_and_timestamp()
+            return [*resigned, Snapshot.type, Timestamp.type]
+        self.sign_timestamp()
+        return [*resigned, Timestamp.type]
+
     def add_target(self, local: Path, name: str, custom: dict) -> TargetFile:
         """Publish ``local`` as target ``name`` with signed ``custom`` fields (version, downgrade exception)."""
         info = TargetFile.from_file(name, str(local), ["sha256"])

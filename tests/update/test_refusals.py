@@ -164,3 +164,18 @@ def test_a_signed_release_that_does_not_match_its_own_manifest_is_not_installed(
     assert message.startswith("update to 1.1.0 failed: install failed: release file models/")
     assert message.endswith("does not match its manifest hash")
     assert unit_state(unit) == before
+
+
+def test_daily_refresh_keeps_a_quiet_repository_usable(site: Site, unit: Unit, releases: dict) -> None:
+    """Nothing published for weeks: the cron refresh re-signs snapshot and timestamp before they expire."""
+    site.publish(releases["1.1.0"])
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    snapshot = site.repo.load("snapshot")
+    snapshot.signed.expires = soon
+    snapshot.signed.version += 1
+    site.repo._write(snapshot, site.repo._signer("snapshot"))
+    site.repo.sign_timestamp()
+    assert site.repo.refresh() == ["snapshot", "timestamp"]
+    assert site.repo.load("snapshot").signed.expires > soon + dt.timedelta(days=7)
+    assert site.repo.refresh() == ["timestamp"]  # nothing else close to expiry now
+    assert attempt(unit, "1.1.0") == ("success", "updated from 1.0.0 to 1.1.0")
