@@ -85,6 +85,7 @@ class Daemon(SystemdDuties):
         self.verdict = Verdict(True, "starting")
         self.engine: Engine | None = None
         self._frame_queued = False
+        self._first_frame_seen = False
         self._sensor_trouble: str | None = None
         self._stopping = asyncio.Event()
         self._fps = 0.0
@@ -96,13 +97,19 @@ class Daemon(SystemdDuties):
 
     async def run(self) -> int:
         self._loop = asyncio.get_running_loop()
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._loop.add_signal_handler(sig, self.request_stop, sig)
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            from firmware.uplink.outbox import Outbox
+
+            self.outbox = Outbox(self.state_dir / "outbox.sqlite", unit=self.config.unit.id)
+        except Exception as exc:
+            log.critical("cannot open the outbox in %s: %s", self.state_dir, exc)
+            return 1
         self._open_health()
         privacy = self.config.privacy
         self.access_log = AccessLog(self.state_dir / privacy.access_log_file, enabled=privacy.access_log)
-        from firmware.uplink.outbox import Outbox
-
-        self.outbox = Outbox(self.state_dir / "outbox.sqlite", unit=self.config.unit.id)
         self.worker = EngineWorker()
         try:
             self.engine = await asyncio.wrap_future(self.worker.submit(self._build_engine))
@@ -123,8 +130,6 @@ class Daemon(SystemdDuties):
         self.supervisor.start("retention", self._retention_task)
         self.reader = SensorReader(self._open_source, self._on_frame, self.liveness, read_timeout_s=self.read_timeout_s)
         self.reader.start()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            self._loop.add_signal_handler(sig, self.request_stop, sig)
         self._loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
         log.info("parkvakt %s running: unit %s, state in %s", __version__, self.config.unit.id, self.state_dir)
         try:
@@ -265,7 +270,8 @@ class Daemon(SystemdDuties):
             self._record_action(action, frame, done)
         if result.actions and self.uplinks.mqtt is not None:
             self.uplinks.mqtt.state_changed()
-        if frame is not None and self.liveness.frames_done == 1:
+        if frame is not None and not self._first_frame_seen:
+            self._first_frame_seen = True
             log.info("first frame processed (%dx%d)", frame.shape[1], frame.shape[0])
             self._health_mark("frame", True, f"frame {frame.seq} processed")
         self._maybe_ready()

@@ -35,11 +35,22 @@ class UplinkRunner:
             self._start_dc09()
 
     def _start_mqtt(self) -> None:
+        async def run_mqtt() -> None:
+            d.faults.maybe_crash("mqtt")
+            if self.mqtt is None:  # built inside the task: a bad TLS file is a restartable trouble
+                self.mqtt = self._build_mqtt()
+            await self.mqtt.run()
+
+        d = self.daemon
+        self.supervisor.start("mqtt", run_mqtt)
+        self._names.append("mqtt")
+
+    def _build_mqtt(self) -> Any:
         from firmware.service.commands import command_handlers
         from firmware.uplink.mqtt import UplinkService
 
         d = self.daemon
-        self.mqtt = UplinkService(
+        return UplinkService(
             d.config,
             d.outbox,
             state=d.state_snapshot,
@@ -47,31 +58,28 @@ class UplinkRunner:
             handlers=command_handlers(d),
         )
 
-        async def run_mqtt() -> None:
-            d.faults.maybe_crash("mqtt")
-            await self.mqtt.run()
-
-        self.supervisor.start("mqtt", run_mqtt)
-        self._names.append("mqtt")
-
     def _start_dc09(self) -> None:
+        async def run_dc09() -> None:
+            d.faults.maybe_crash("dc09")
+            if self.dc09 is None:
+                self.dc09 = self._build_dc09()
+            await self.dc09.run()
+
+        d = self.daemon
+        self.supervisor.start("dc09", run_dc09)
+        self._names.append("dc09")
+
+    def _build_dc09(self) -> Any:
         from firmware.uplink.dc09.sequence import SequenceCounter
         from firmware.uplink.dc09.transmitter import Dc09Transmitter, LinkSettings
 
         d = self.daemon
-        self.dc09 = Dc09Transmitter(
+        return Dc09Transmitter(
             d.outbox,
             LinkSettings.from_config(d.config.alarm_centre),
             sequence=SequenceCounter(d.state_dir / "dc09-sequence.json"),
             on_trouble=d.record_event,
         )
-
-        async def run_dc09() -> None:
-            d.faults.maybe_crash("dc09")
-            await self.dc09.run()
-
-        self.supervisor.start("dc09", run_dc09)
-        self._names.append("dc09")
 
     def running(self) -> bool:
         """True when every configured uplink task is up (vacuously true with none configured)."""
@@ -79,11 +87,12 @@ class UplinkRunner:
 
     def summary(self) -> str:
         parts = []
-        if self.mqtt is not None:
+        if "mqtt" in self._names:
             connected = getattr(self.mqtt, "connected", None)
-            parts.append("mqtt " + ("up" if connected else "down" if connected is False else "?"))
-        if self.dc09 is not None:
-            parts.append("dc09 " + ("backup" if getattr(self.dc09, "active", 0) else "primary"))
+            parts.append("mqtt " + ("up" if connected else "down" if connected is False else "starting"))
+        if "dc09" in self._names:
+            link = "starting" if self.dc09 is None else "backup" if getattr(self.dc09, "active", 0) else "primary"
+            parts.append(f"dc09 {link}")
         return " · ".join(parts) if parts else "no uplink"
 
     async def stop(self, deadline: float) -> None:

@@ -19,7 +19,7 @@ from textual.widgets import Footer, Static
 from firmware.view.heatmap import CLASS_COLOURS, ZONE_COLOURS, Heatmap, colour_bar
 from firmware.view.snapshot import ViewSnapshot
 
-OUTPUT_ON = {"on", "pulse", "blink", "strobe"}
+OUTPUT_ON = {"on", "pulse", "blink", "strobe", "play"}
 
 
 class ThermalImage(Static):
@@ -144,7 +144,7 @@ class ViewApp(App[None]):
         if not snap.outputs:
             return Text("outputs: all off", style="dim")
         for name, state in sorted(snap.outputs.items()):
-            on = state in OUTPUT_ON or state == "play"
+            on = state.split(" ", 1)[0] in OUTPUT_ON
             text.append(f"{name:<12}")
             text.append(f"● {state}\n" if on else f"○ {state}\n", style="bold red" if on else "dim")
         return text
