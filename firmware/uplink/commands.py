@@ -70,6 +70,9 @@ def load_command_key(path: Path | None) -> bytes | None:
         raise CommandKeyError(f"cannot read the command key {path}: {exc.strerror or exc}") from None
     if len(key) < MIN_KEY_BYTES:
         raise CommandKeyError(f"the command key {path} is shorter than {MIN_KEY_BYTES} bytes")
+    with contextlib.suppress(OSError):
+        if Path(path).stat().st_mode & 0o077:
+            log.warning("the command key %s is readable by other users; chmod 600 it", path)
     return key
 
 

@@ -10,7 +10,8 @@ value leaves the unit. A visible-light (``gray``) frame is refused unless the si
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -92,3 +93,38 @@ def alarm_snapshot(
     if frame.kind != "thermal" and not visible_light_enabled:
         raise SnapshotRefused("visible-light images are off ([privacy] visible_light = false)")
     return render_png(frame, boxes=boxes, masks=masks)
+
+
+def snapshot_command(
+    *,
+    latest_frame: Callable[[], ThermalFrame | None],
+    active_alarm_boxes: Callable[[], Sequence[BBox | None] | None],
+    snapshots_enabled: bool,
+    visible_light_enabled: bool,
+    masks: Sequence[Sequence[Point]],
+    publish: Callable[[bytes], Awaitable[bool]],
+) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]:
+    """The ``snapshot`` command handler: the same privacy rules as an alarm snapshot.
+
+    ``active_alarm_boxes`` returns the boxes of the alarms open now (None or empty: no alarm);
+    ``publish`` is ``UplinkService.publish_snapshot``. A refusal is the command's error answer.
+    """
+
+    async def handler(args: dict[str, Any]) -> dict[str, Any]:
+        frame = latest_frame()
+        if frame is None:
+            raise SnapshotRefused("no frame from the sensor yet")
+        boxes = active_alarm_boxes()
+        png = alarm_snapshot(
+            frame,
+            snapshots_enabled=snapshots_enabled,
+            visible_light_enabled=visible_light_enabled,
+            alarm_active=bool(boxes),
+            boxes=[b for b in boxes or () if b is not None],
+            masks=masks,
+        )
+        if not await publish(png):
+            raise RuntimeError("snapshot built but the uplink is offline")
+        return {"bytes": len(png), "kind": frame.kind}
+
+    return handler

@@ -170,3 +170,22 @@ def test_signature_covers_the_exact_body_bytes() -> None:
     envelope = json.loads(sign_command(KEY, unit=UNIT, name="arm", command_id="c1", ts=1.0))
     assert envelope["hmac"] == hmac.new(KEY, envelope["body"].encode(), hashlib.sha256).hexdigest()
     assert json.loads(envelope["body"]) == {"id": "c1", "ts": 1.0, "unit": UNIT, "cmd": "arm", "args": {}}
+
+
+def test_a_bad_key_file_is_a_clear_error_and_an_open_one_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from firmware.uplink.commands import CommandKeyError, load_command_key
+
+    with pytest.raises(CommandKeyError, match="cannot read the command key"):
+        load_command_key(tmp_path / "missing.key")
+    short = tmp_path / "short.key"
+    short.write_bytes(b"abc")
+    with pytest.raises(CommandKeyError, match="shorter than 16 bytes"):
+        load_command_key(short)
+    open_key = tmp_path / "open.key"
+    open_key.write_bytes(KEY)
+    open_key.chmod(0o644)
+    assert load_command_key(open_key) == KEY
+    assert "readable by other users" in caplog.text
+    assert load_command_key(None) is None

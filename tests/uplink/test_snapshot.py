@@ -82,3 +82,34 @@ def test_garbage_pixels_do_not_break_the_snapshot() -> None:
     frame.pixels[3, 20] = np.nan
     frame.pixels[4, 20] = np.inf
     assert decode(allowed(frame)).shape == (24 * SCALE, 32 * SCALE, 3)
+
+
+async def test_the_snapshot_command_follows_the_same_rules() -> None:
+    from firmware.uplink.snapshot import snapshot_command
+
+    sent: list[bytes] = []
+
+    async def publish(png: bytes) -> bool:
+        sent.append(png)
+        return True
+
+    alarms: list[tuple[float, float, float, float] | None] = []
+
+    def handler(enabled: bool):  # type: ignore[no-untyped-def]
+        return snapshot_command(
+            latest_frame=scene,
+            active_alarm_boxes=lambda: alarms,
+            snapshots_enabled=enabled,
+            visible_light_enabled=False,
+            masks=MASK,
+            publish=publish,
+        )
+
+    with pytest.raises(SnapshotRefused, match="only while an alarm"):
+        await handler(True)({})
+    alarms.append(PERSON_BOX)
+    with pytest.raises(SnapshotRefused, match="snapshots are off"):
+        await handler(False)({})
+    result = await handler(True)({})
+    assert len(sent) == 1 and result["bytes"] == len(sent[0]) and result["kind"] == "thermal"
+    assert (decode(sent[0])[: 6 * SCALE, : 8 * SCALE] == 0).all()
