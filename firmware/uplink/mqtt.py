@@ -50,10 +50,15 @@ log = logging.getLogger(__name__)
 SINK = "mqtt"
 T = TypeVar("T")
 StateProvider = Callable[[], Mapping[str, Any]]
-"""Current unit state for the retained ``state`` topic: ``armed``, ``active`` ({type: bool}),
-``outputs``, ``sensor`` health, ``model`` version. Called from the event loop; keep it cheap."""
+"""Current unit state for the retained ``state`` topic: ``armed``, ``outputs``, ``sensor`` health,
+``model`` version; ``active`` ({type: bool}) is derived from delivered events unless given.
+Called from the event loop; keep it cheap."""
 TelemetryProvider = Callable[[], Mapping[str, Any]]
 """The daemon's share of telemetry: ``fps``, ``frames_rejected`` and the like."""
+
+ACTIVE_TYPES: tuple[str, ...] = ("fire", "person", "vehicle", "motion", "tamper")
+"""``state.active.<type>``: an incident of that type is open (from the events delivered), unless
+the daemon's state provider supplies ``active`` itself."""
 
 STABLE_CONNECTION_S = 30.0
 """A connection that lasted this long resets the backoff; a flapping one keeps backing off."""
@@ -140,6 +145,7 @@ class UplinkService:
         self._state_dirty = asyncio.Event()
         self._client: aiomqtt.Client | None = None
         self._run_task: asyncio.Task[None] | None = None
+        self._open_incidents: dict[str, set[str]] = {}
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -267,6 +273,18 @@ class UplinkService:
                     await asyncio.wait_for(client.publish(self.topics.status, b"offline", qos=1, retain=True), 2.0)
                 raise
 
+    def _track_incident(self, event: Mapping[str, Any]) -> None:
+        """Keep ``state.active`` (Home Assistant's binary sensors) in step with the events delivered."""
+        kind, phase = str(event.get("type")), event.get("phase")
+        key = str(event.get("incident") or event.get("id"))
+        if phase == "start":
+            self._open_incidents.setdefault(kind, set()).add(key)
+        elif phase == "end":
+            self._open_incidents.get(kind, set()).discard(key)
+        else:
+            return
+        self._state_dirty.set()
+
     def _record_failure(self, exc: BaseException) -> None:
         if isinstance(exc, BaseExceptionGroup):
             exc = exc.exceptions[0]
@@ -292,6 +310,7 @@ class UplinkService:
                 progress.set()
             done.append(entry.rowid)
             self.published += 1
+            self._track_incident(entry.payload)
 
         refill_at = max(1, window // 4)  # refill in batches: one outbox query per several PUBACKs
         while True:
@@ -360,5 +379,7 @@ class UplinkService:
             except Exception:
                 log.exception("state provider failed; state not published")
                 continue
-            payload = {"ts": iso_utc(time.time()), "unit": self.unit, "firmware": __version__, **state}
+            active = {kind: bool(self._open_incidents.get(kind)) for kind in ACTIVE_TYPES}
+            payload = {"ts": iso_utc(time.time()), "unit": self.unit, "firmware": __version__, "active": active}
+            payload.update(state)
             await _checked(client.publish(self.topics.state, json.dumps(payload, default=str), qos=1, retain=True))

@@ -191,3 +191,20 @@ async def test_stop_leaves_a_retained_offline_and_snapshots_reach_the_operator(
         status = await next_message(late, f"parkvakt/{UNIT}/status")
     assert status.retain and status.payload == b"offline"
     outbox.close()
+
+
+async def test_state_shows_open_incidents_for_home_assistant(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    config = unit_config(mosquitto, tmp_path / "state", discovery=False)
+    async with operator(mosquitto) as op:
+        await op.subscribe(f"parkvakt/{UNIT}/state", qos=1)
+        async with uplink(config, state=lambda: {"armed": True}) as service:
+            start = Event("person", "start", 1.0, incident="inc-1")
+            service.outbox.put(start)
+            state = payload_json(await next_message(op, f"parkvakt/{UNIT}/state"))
+            while not state["active"]["person"]:
+                state = payload_json(await next_message(op, f"parkvakt/{UNIT}/state"))
+            assert state["armed"] is True and state["active"]["fire"] is False
+            service.outbox.put(Event("person", "end", 9.0, incident="inc-1"))
+            while state["active"]["person"]:
+                state = payload_json(await next_message(op, f"parkvakt/{UNIT}/state"))
+            assert state["firmware"] and state["unit"] == UNIT
