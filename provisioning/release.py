@@ -85,7 +85,7 @@ def build(
         name, version = project_wheel.name.split("-")[:2]
         target = ["--platform", platform, "--python-version", python_version or PI_PYTHON] if platform else []
         _pip("download", "--quiet", "--only-binary=:all:", "-d", str(wheels), *target, *index_args, str(project_wheel))
-        pip_wheel = _bundle_pip(wheels, index_args)
+        pip_wheel = _bundle_pip(wheels, index_args, find_links or [], no_index)
         if models:
             (stage / "models").mkdir()
             for model in models:
@@ -109,9 +109,11 @@ def build(
     return BuiltRelease(artifact, name, version, manifest)
 
 
-def _bundle_pip(wheels: Path, index_args: list[str]) -> Path:
-    """A pip wheel inside the release: from the index, else the one this Python's ensurepip carries."""
+def _bundle_pip(wheels: Path, index_args: list[str], find_links: list[Path], no_index: bool) -> Path:
+    """A pip wheel inside the release: from the index or --find-links, else this Python's ensurepip's."""
     try:
+        if no_index and not any(next(Path(link).glob("pip-*.whl"), None) for link in find_links):
+            raise ReleaseError("offline, and no pip wheel in --find-links")
         _pip("download", "--quiet", "--only-binary=:all:", "--no-deps", "-d", str(wheels), *index_args, "pip")
     except ReleaseError:
         import ensurepip
