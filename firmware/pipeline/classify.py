@@ -23,6 +23,7 @@ MODEL_FLOOR = 0.1
 MODEL_WEIGHT = 0.35  # the model is one expert among several: its say is tempered
 PERSON_ASPECT = 0.4  # width / height of a standing person in the image
 COLD_GROUND_C = 20.0
+WEAK_CONTRAST_C = 1.8
 
 
 def _gauss(x: float, mu: float, sigma: float) -> float:
@@ -74,8 +75,8 @@ def physics_likelihoods(track: Track, scale: PersonScale, frame_height: int, the
         if peak_value > 45.0 or peak_excess > 25.0:
             person *= 0.1
             fire = 0.5
-        if excess < 1.0:
-            person *= 0.5
+        if excess < WEAK_CONTRAST_C:  # wet patches, drying puddles, sensor drift: barely there
+            person *= 0.2
         # a person is warmer than ground below ~20 °C (night, winter): a cold blob there is a
         # cooling hood's ghost or a wet patch, never a person (on hot asphalt people read colder)
         ground = peak_value - peak_excess
