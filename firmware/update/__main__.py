@@ -5,7 +5,7 @@ The agent restarts the daemon, so it cannot run inside it; and it needs root (``
 ``<state_dir>/update/request.json``; the path unit ``parkvakt-update.path`` sees it and starts
 ``parkvakt-update.service`` (root, oneshot), which runs ``python -m firmware.update serve``. The
 same service runs at every boot and finishes an update a power cut interrupted.
-Exit status: 0 success or idle, 1 refused/failed/rolled back, 2 bad config, 3 busy.
+Exit status: 0 success or idle, 1 refused/failed/rolled back, 2 bad config or version.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import click
 
 from firmware.config.schema import DEFAULT_CONFIG_PATH, ConfigError, load_config
 from firmware.update.agent import UpdateAgent, UpdateBusy
+from firmware.update.install import InstallError
 from firmware.update.report import UpdateReport
 
 
@@ -56,14 +57,19 @@ def cli(ctx: click.Context, config_path: Path) -> None:
 @click.argument("version")
 @click.pass_obj
 def apply(config_path: Path, version: str) -> None:
-    """Update to VERSION, or finish the update in progress first."""
+    """Update to VERSION (an update still in progress is finished first)."""
     agent = _agent(config_path)
     try:
         agent.request(version)
     except UpdateBusy as exc:
         click.echo(f"{exc}; finishing it first", err=True)
-        _finish(agent.run())
-        sys.exit(3)
+        earlier = agent.run()
+        if earlier is not None:
+            click.echo(earlier.message)
+        agent.request(version)
+    except InstallError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
     _finish(agent.run())
 
 

@@ -199,3 +199,23 @@ def test_a_release_whose_every_start_is_cut_short_is_rolled_back_by_the_loop_gua
     )
     assert unit.current() == "1.0.0"
     assert unit.running_version() == "1.0.0"
+
+
+def test_apply_after_a_crash_finishes_the_interrupted_update_first(
+    tmp_path: Path, site: Site, unit: Unit, releases: dict
+) -> None:
+    site.publish(releases["1.2.0"])
+    site.publish(releases["1.1.0"])
+    config = kill_agent_at(unit, tmp_path, "1.2.0", "ArtifactCommit")
+    env = dict(os.environ)
+    env.pop("PARKVAKT_STATE_DIR", None)
+    done = subprocess.run(agent_cmd(config, "apply", "1.1.0"), env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "update to 1.2.0 is in progress (ArtifactCommit); finishing it first" in done.stderr
+    assert done.stdout.splitlines() == [
+        "rolled back from 1.2.0 to 1.0.0 because health check inference failed: model input tensor shape mismatch",
+        "updated from 1.0.0 to 1.1.0",
+    ]
+    assert unit.current() == "1.1.0"
+    bad = subprocess.run(agent_cmd(config, "apply", "../../etc"), env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and "is not a release version" in bad.stderr
