@@ -23,7 +23,7 @@ MODEL_FLOOR = 0.1
 MODEL_WEIGHT = 0.35  # the model is one expert among several: its say is tempered
 PERSON_ASPECT = 0.4  # width / height of a standing person in the image
 COLD_GROUND_C = 20.0
-WEAK_CONTRAST_C = 1.8
+WEAK_CONTRAST_C = 1.5
 
 
 def _gauss(x: float, mu: float, sigma: float) -> float:
