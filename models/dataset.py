@@ -90,13 +90,18 @@ SCENARIO_NAMES = (
     "empty-night",
     "nuisance",
 )
-# (frame shape, runs per scenario out of every RUNS_PER_SCENARIO): mostly the
-# MLX90640's 32×24, some Lepton-class frames so the patch's resolution independence is trained.
-RESOLUTIONS: tuple[tuple[tuple[int, int], int], ...] = (((24, 32), 4), ((60, 80), 1), ((120, 160), 1))
+# (frame shape, runs per scenario out of every RUNS_PER_SCENARIO): mostly the MLX90640's 32×24,
+# some MLX90641 16×12 and Lepton-class frames so the patch's resolution independence is trained.
+RESOLUTIONS: tuple[tuple[tuple[int, int], int], ...] = (
+    ((24, 32), 4),
+    ((12, 16), 1),
+    ((60, 80), 1),
+    ((120, 160), 1),
+)
 RUNS_PER_SCENARIO = sum(n for _, n in RESOLUTIONS)
 FPS = 4.0
 SAMPLE_EVERY_S = 0.25  # every frame; the per-run cap below then picks spread-out samples
-MAX_SECONDS = {(24, 32): 600.0, (60, 80): 400.0, (120, 160): 240.0}
+MAX_SECONDS = {(12, 16): 600.0, (24, 32): 600.0, (60, 80): 400.0, (120, 160): 240.0}
 MAX_PER_CLASS_PER_RUN = 120
 FOREGROUND_C = 1.2  # the pipeline's default threshold_c: what it would see as a blob
 BACKGROUND_TAU_S = 60.0

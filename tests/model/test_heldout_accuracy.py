@@ -23,8 +23,8 @@ RUNS = [
     ("car-fire", 985, (60, 80)),
 ]
 
-# measured with model 2026.11.0 (sha256 bfb89d2f…) on these runs, recall / precision:
-# person 0.954 / 0.850, vehicle 0.904 / 0.964, fire 1.000 / 0.996, other 0.911 / 0.960
+# measured with model 2026.11.0 (sha256 fa8164b3…) on these runs, recall / precision:
+# person 0.938 / 0.867, vehicle 0.917 / 0.952, fire 1.000 / 0.996, other 0.917 / 0.951
 RECALL_FLOOR = {"person": 0.80, "vehicle": 0.75, "fire": 0.90, "other": 0.80}
 PRECISION_FLOOR = {"person": 0.70, "vehicle": 0.75, "fire": 0.90, "other": 0.85}
 
