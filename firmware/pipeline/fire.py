@@ -90,6 +90,8 @@ def fire_evidence(
     """The evidence over the last ``window_s`` seconds, or None while the track is younger than that."""
     if t - track.first_t < window_s * 0.95 or track.history[-1].peak_excess < RISE_MIN_C:
         return None
+    if track.displaced or track.still_for(t) < window_s * 0.95:
+        return None  # it moves or moved here: not a fire, and not worth the arithmetic below
     samples = [s for s in track.history if s.t >= t - window_s]
     if len(samples) < 4:
         return None
