@@ -18,8 +18,9 @@ class ServiceSection(Section):
 
     # a frame handed to the pipeline that has not come out after this long means the pipeline hung
     pipeline_stall_s: float = Field(default=5.0, ge=0.5, le=120.0)
-    # no frame from the sensor for this long: a `trouble` event goes upstream (other duties continue)
-    sensor_dead_s: float = Field(default=5.0, ge=1.0, le=600.0)
+    # no frame from the sensor for this long (at least 3 frame periods): a `trouble` event goes
+    # upstream, other duties continue; a driver that reports its port lost is trouble after 0.5 s
+    sensor_dead_s: float = Field(default=2.0, ge=0.5, le=600.0)
     # the event loop is unresponsive when a 1-s heartbeat arrives later than this
     loop_lag_s: float = Field(default=2.0, ge=0.1, le=60.0)
     restart_backoff_min_s: float = Field(default=1.0, ge=0.05, le=60.0)

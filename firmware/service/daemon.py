@@ -75,7 +75,8 @@ class Daemon(SystemdDuties):
         self.read_timeout_s = max(0.5, 2.0 / float(config.sensor.rate_hz))
         self.liveness = Liveness(
             pipeline_stall_s=self.service.pipeline_stall_s,
-            sensor_dead_s=self.service.sensor_dead_s,
+            # at least three frame periods, so a slow sensor (0.5 Hz) is not called dead between frames
+            sensor_dead_s=max(self.service.sensor_dead_s, 3.0 / float(config.sensor.rate_hz)),
             read_timeout_s=self.read_timeout_s,
         )
         self.outputs: dict[str, str] = {}
@@ -127,6 +128,7 @@ class Daemon(SystemdDuties):
         self.supervisor.start("watchdog", self._watchdog_task)
         self.supervisor.start("status", self._status_task)
         self.supervisor.start("inputs", self._inputs_task)
+        self.supervisor.start("sensor", self._sensor_task)
         self.supervisor.start("retention", self._retention_task)
         self.reader = SensorReader(self._open_source, self._on_frame, self.liveness, read_timeout_s=self.read_timeout_s)
         self.reader.start()

@@ -10,7 +10,7 @@ After the prefix comes a comma-separated list of faults:
 
 * ``hang-pipeline-after=N``: the engine thread blocks for ever inside the N-th frame step
   (the watchdog must stop);
-* ``crash-task=NAME``: the supervised task ``NAME`` (``watchdog``, ``status``, ``inputs``,
+* ``crash-task=NAME``: the supervised task ``NAME`` (``watchdog``, ``status``, ``sensor``, ``inputs``,
   ``retention``, ``mqtt``, ``dc09``) raises once when it starts (the supervisor must restart it
   and report ``trouble``); repeat the item to crash several tasks.
 

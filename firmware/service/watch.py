@@ -11,12 +11,15 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from firmware.events import uuid7
-from firmware.service.liveness import Verdict
 
 if TYPE_CHECKING:
     from firmware.service.daemon import Daemon
 
 log = logging.getLogger("parkvakt.daemon")
+
+SENSOR_CHECK_S = 0.25
+SENSOR_FAULT_S = 0.5
+"""The driver must report its sensor disconnected this long before it is a ``trouble``."""
 
 
 class SystemdDuties:
@@ -43,7 +46,6 @@ class SystemdDuties:
             if verdict.healthy != self.verdict.healthy or verdict.sensor_dead != self.verdict.sensor_dead:
                 (log.info if verdict.healthy else log.critical)("liveness: %s", verdict.reason)
             self.verdict = verdict
-            self._follow_sensor(verdict)
             self._maybe_ready()
             self._health_checks()
             if lag > self.service.loop_lag_s:
@@ -73,16 +75,39 @@ class SystemdDuties:
         if "mqtt" not in done and mqtt is not None and getattr(mqtt, "rtt_ms", None) is not None:
             self._health_mark("mqtt", True, f"telemetry acknowledged by the broker in {mqtt.rtt_ms} ms")
 
-    def _follow_sensor(self: Daemon, verdict: Verdict) -> None:
-        if verdict.sensor_dead and self._sensor_trouble is None:
-            self._sensor_trouble = uuid7()
-            health = self.reader.source.health() if self.reader.source is not None else None
-            detail = health.last_error if health and health.last_error else self.reader.last_error
-            reason = f"no frame for {self.service.sensor_dead_s:.0f} s" + (f" ({detail})" if detail else "")
-            self.trouble("sensor", reason, phase="start", incident=self._sensor_trouble)
-        elif not verdict.sensor_dead and self._sensor_trouble is not None and self.liveness.frames_done:
-            self.trouble("sensor", "frames flowing again", phase="end", incident=self._sensor_trouble)
-            self._sensor_trouble = None
+    async def _sensor_task(self: Daemon) -> None:
+        """Sensor trouble upstream, fast: the driver's own disconnected flag (it notices a silent,
+        unplugged or noisy line within two frame periods) held for ``SENSOR_FAULT_S``, or no frame
+        at all for ``[service] sensor_dead_s``; the end once frames flow again."""
+        self.faults.maybe_crash("sensor")
+        disconnected_since: float | None = None
+        while True:
+            await asyncio.sleep(SENSOR_CHECK_S)
+            now = time.monotonic()
+            source = self.reader.source
+            try:
+                health = source.health() if source is not None else None
+            except Exception:
+                health = None
+            if health is None or not health.connected:
+                disconnected_since = disconnected_since if disconnected_since is not None else now
+            else:
+                disconnected_since = None
+            no_frames = self.liveness.sensor_dead(now)
+            faulty = no_frames or (disconnected_since is not None and now - disconnected_since >= SENSOR_FAULT_S)
+            last_read = self.liveness.last_frame_read
+            flowing = last_read is not None and now - last_read < 1.0 and not faulty
+            if faulty and self._sensor_trouble is None:
+                self._sensor_trouble = uuid7()
+                detail = (health.last_error if health else None) or self.reader.last_error
+                what = f"no frame for {self.liveness.sensor_dead_s:.0f} s" if no_frames else "sensor not delivering"
+                self.trouble(
+                    "sensor", what + (f" ({detail})" if detail else ""), phase="start", incident=self._sensor_trouble
+                )
+                self._maybe_ready()
+            elif flowing and self._sensor_trouble is not None:
+                self.trouble("sensor", "frames flowing again", phase="end", incident=self._sensor_trouble)
+                self._sensor_trouble = None
 
     def status_line(self: Daemon) -> str:
         armed = self.armed()
