@@ -1,6 +1,7 @@
 """Per-frame cost of the whole detection pipeline, model included, against a bare OpenCV baseline.
 
     taskset -c 0 .venv/bin/python bench/bench_pipeline.py [--seconds 60] [--profile]
+    .venv/bin/python bench/bench_pipeline.py --memory      # steady RSS of the pipeline alone
 
 Frames come from the simulator's busy-lot scenario (people and cars, seed 1000) rendered at
 32×24, 80×60 and 160×120, plus hand-built frames with 0–16 people walking for the growth with
@@ -114,11 +115,29 @@ def profile(frames: np.ndarray, top: int = 14) -> str:
     return out.getvalue()
 
 
+def memory(seconds: float) -> None:
+    """RSS step by step in this fresh process: nothing but the pipeline (no simulator, no OpenCV)."""
+    print(f"python, numpy, pydantic config schema and pipeline code imported: {rss_mb():.1f} MB")
+    config = parse_config({"unit": {"id": "bench"}})
+    print(f"+ config parsed: {rss_mb():.1f} MB")
+    pipeline = build_pipeline(config)
+    print(f"+ pipeline with the model loaded: {rss_mb():.1f} MB (model loaded: {pipeline.classifier is not None})")
+    for shape in [(24, 32), (120, 160)]:
+        clip = walkers(shape, 4, 10.0)  # 10 s of frames, looped: the frames themselves stay small
+        for i in range(int(seconds * FPS)):
+            pipeline.process(ThermalFrame(clip[i % len(clip)], i / FPS, i))
+        print(f"+ {seconds:.0f} s of 4 walkers at {shape[1]}×{shape[0]}: {rss_mb():.1f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0, help="recording length per case")
     ap.add_argument("--profile", action="store_true", help="print where the time goes at 32×24 and 160×120")
+    ap.add_argument("--memory", action="store_true", help="only measure steady RSS of the pipeline, then exit")
     args = ap.parse_args()
+    if args.memory:
+        memory(args.seconds)
+        return
     print(f"RSS at start (numpy, pipeline code imported): {rss_mb():.1f} MB")
     print("| frames | pipeline median µs | pipeline p95 µs | OpenCV baseline median µs | baseline p95 µs |")
     print("|---|---:|---:|---:|---:|")
