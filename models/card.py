@@ -51,6 +51,18 @@ def _reproduced(note: str | None) -> str:
     return f"\n\nVerified: {note}" if note else ""
 
 
+def _by_resolution(by_resolution: dict[str, Any] | None) -> str:
+    if not by_resolution:
+        return ""
+    head = "| frame | accuracy | " + " | ".join(f"{label} recall" for label in LABELS) + " |"
+    rule = "|---" * (len(LABELS) + 2) + "|"
+    rows = [
+        f"| {size} | {m['accuracy']:.3f} | " + " | ".join(f"{m['recall'][label]:.3f}" for label in LABELS) + " |"
+        for size, m in by_resolution.items()
+    ]
+    return "By frame size (the same held-out runs):\n\n" + "\n".join([head, rule, *rows]) + "\n\n"
+
+
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{label} {counts[label]}" for label in LABELS)
 
@@ -135,7 +147,7 @@ Patch accuracy {100 * m["accuracy"]:.1f} %, through the int8 model and the firmw
 
 {_per_class(m["per_class"])}
 
-Confusion matrix (rows: truth, columns: model's top class):
+{_by_resolution(report.get("by_resolution"))}Confusion matrix (rows: truth, columns: model's top class):
 
 {_table(m["confusion"])}
 
@@ -156,7 +168,8 @@ reported in `docs/performance.md`.
   cut by the frame edge) are far from the night-time outdoor lot the model mostly saw.
 - One frame at a time: it cannot see flicker or growth; the fire detector's physics supply those.
 - At 32×24 a distant person is 1–2 pixels wide and a small fire a single hot pixel: there the
-  patch carries little shape and the physics matter more than the model.
+  patch carries little shape and the physics matter more than the model. The smallest frames are
+  the weakest (table above): at 16×12 a young fire looks much like a running engine.
 
 ## Reproducing
 

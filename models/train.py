@@ -40,6 +40,7 @@ from models.dataset import (
     build_dataset,
     describe_simulator,
     foreground_bbox,
+    run_patches,
     runs,
 )
 
@@ -200,6 +201,26 @@ def real_data_check(classifier: Classifier, path: Path = REAL_RECORDING) -> dict
     return {"recording": path.name, "frames": len(boxes), "predicted_share": share}
 
 
+def held_out_runs() -> list[tuple[tuple[int, int], Dataset]]:
+    return [
+        (shape, run_patches(name, seed, shape))
+        for name, seed, shape in runs(VALIDATION_SEEDS, HELD_OUT_RUNS_PER_SCENARIO)
+    ]
+
+
+def metrics_by_resolution(
+    classifier: Classifier, parts: list[tuple[tuple[int, int], Dataset]]
+) -> dict[str, dict[str, object]]:
+    """Accuracy and per-class recall for each frame size of the held-out runs."""
+    out: dict[str, dict[str, object]] = {}
+    for shape in sorted({shape for shape, _ in parts}, key=lambda s: s[0] * s[1]):
+        data = Dataset.concat([part for part_shape, part in parts if part_shape == shape])
+        m = metrics(confusion(data.labels, classifier.predict(data.patches).argmax(axis=1)))
+        recall = {label: round(float(v["recall"]), 3) for label, v in m["per_class"].items()}  # type: ignore[union-attr]
+        out[f"{shape[1]}x{shape[0]}"] = {"accuracy": round(float(m["accuracy"]), 3), "recall": recall}  # type: ignore[arg-type]
+    return out
+
+
 class SimulatorChanged(RuntimeError):
     pass
 
@@ -209,7 +230,8 @@ def run(out_dir: Path) -> dict[str, object]:
     simulator = describe_simulator()
     tf = _tensorflow()
     train_set = build_dataset(TRAIN_SEEDS, TRAIN_RUNS_PER_SCENARIO)
-    held_out = build_dataset(VALIDATION_SEEDS, HELD_OUT_RUNS_PER_SCENARIO)
+    held_parts = held_out_runs()
+    held_out = Dataset.concat([part for _, part in held_parts])
     print(f"data: {len(train_set)} training patches {train_set.counts()}, {len(held_out)} held-out {held_out.counts()}")
     model = train(tf, train_set)
     if describe_simulator() != simulator:
@@ -220,6 +242,7 @@ def run(out_dir: Path) -> dict[str, object]:
     digest = publish(out_dir, content)
     classifier = load_classifier(out_dir / "parkvakt.tflite")
     predicted = classifier.predict(held_out.patches).argmax(axis=1)
+    by_resolution = metrics_by_resolution(classifier, held_parts)
     report = {
         "version": MODEL_VERSION,
         "sha256": digest,
@@ -238,6 +261,7 @@ def run(out_dir: Path) -> dict[str, object]:
             "counts": held_out.counts(),
         },
         "metrics": metrics(confusion(held_out.labels, predicted)),
+        "by_resolution": by_resolution,
         "real_data": real_data_check(classifier),
         "train_seconds": round(time.monotonic() - started, 1),
     }
