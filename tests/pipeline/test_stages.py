@@ -170,3 +170,29 @@ def test_gray_frames_give_motion_only() -> None:
     )
     events = run(pipeline(), src)
     assert [(e.type, e.phase) for e in events] == [("motion", "start"), ("motion", "end")]
+
+
+def test_a_new_sensor_resolution_ends_what_the_old_view_tracked_and_starts_afresh() -> None:
+    def paint(px: np.ndarray, t: float) -> None:
+        h, w = px.shape
+        person(px, 2 + (t % 20) * 1.2 * w / 32, h - 4, height=max(5, h // 5), width=max(2, w // 16))
+
+    p = pipeline()
+    first = run_no_finish(p, frames(12, paint))
+    later = [
+        type(f)(f.pixels, f.timestamp + 12.0, f.seq, f.ambient, f.kind)
+        for f in frames(12, paint, shape=(60, 80), seed=1)
+    ]
+    second = run(p, iter(later))
+    still_open = {e.incident for e in first if e.phase == "start"} - {e.incident for e in first if e.phase == "end"}
+    assert any(e.type == "person" for e in first)
+    ended_at_switch = {e.incident for e in second if e.phase == "end" and e.t == 12.0}
+    assert still_open and still_open <= ended_at_switch
+    assert any(e.type == "person" and e.phase == "start" and e.t > 12.0 for e in second)
+
+
+def run_no_finish(p, source):  # type: ignore[no-untyped-def]
+    out = []
+    for frame in source:
+        out.extend(p.process(frame))
+    return out
