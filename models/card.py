@@ -189,5 +189,19 @@ report together when that happens.{_reproduced(report.get("reproduced"))}
 """
 
 
+def _sections(text: str) -> dict[str, str]:
+    """``## heading`` → the section's text (heading included)."""
+    parts = text.split("\n## ")
+    return {part.split("\n", 1)[0]: "## " + part for part in parts[1:]}
+
+
 def write_card(report: dict[str, Any], path: Path) -> None:
-    path.write_text(render_card(report), encoding="utf-8")
+    """Render the card; sections others added to the existing card (e.g. the pipeline's own
+    evaluation) are carried over at the end, unchanged."""
+    card = render_card(report)
+    if path.exists():
+        ours = _sections(card)
+        kept = [text for heading, text in _sections(path.read_text(encoding="utf-8")).items() if heading not in ours]
+        if kept:
+            card = card.rstrip("\n") + "\n\n" + "\n".join(t.rstrip("\n") + "\n" for t in kept)
+    path.write_text(card, encoding="utf-8")
