@@ -49,7 +49,8 @@ def _pin_factory(gpio: str) -> object:
     show_default=True,
     help="auto: the board's GPIO (gpiozero's default factory; GPIOZERO_PIN_FACTORY picks one); mock: no hardware",
 )
-def command(config_path: Path, source: str | None, gpio: str) -> None:
+@click.option("--no-audio", is_flag=True, help="never play voice warnings (a bench without speakers)")
+def command(config_path: Path, source: str | None, gpio: str, no_audio: bool) -> None:
     """Run the unit: sensor, detection, deterrence and uplinks, supervised, under systemd or not."""
     try:
         config = load_config(config_path)
@@ -71,5 +72,5 @@ def command(config_path: Path, source: str | None, gpio: str) -> None:
 
     setup_logging(config.unit.id, config.service.log_level)
     pin_factory = _pin_factory(gpio)
-    daemon = Daemon(config_path, config, source_override=source, pin_factory=pin_factory, play_audio=gpio != "mock")
+    daemon = Daemon(config_path, config, source_override=source, pin_factory=pin_factory, play_audio=not no_audio)
     sys.exit(asyncio.run(daemon.run()))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -29,13 +28,12 @@ from typing import TYPE_CHECKING, Any
 from firmware import __version__
 from firmware.config import UnitConfig
 from firmware.engine import Engine, StepResult, build_engine
-from firmware.events import Action, Event
 from firmware.service.debug import faults_from_env
 from firmware.service.frames import EngineWorker, SensorReader, name_os_thread
 from firmware.service.liveness import Liveness, Verdict
-from firmware.service.logging import event_fields
 from firmware.service.notify import SystemdNotifier
-from firmware.service.privacy import AccessLog, alarm_snapshot_png, sweep_retention
+from firmware.service.privacy import AccessLog, sweep_retention
+from firmware.service.recorder import EventRecorder
 from firmware.service.reload import ReloadResult, reload_config
 from firmware.service.supervisor import Supervisor
 from firmware.service.uplinks import UplinkRunner
@@ -52,7 +50,7 @@ TRACE_ENV = "PARKVAKT_LATENCY_TRACE"
 """Benchmarks only: a file that gets one JSON line per event and action with frame-arrival times."""
 
 
-class Daemon(SystemdDuties):
+class Daemon(SystemdDuties, EventRecorder):
     def __init__(
         self,
         config_path: Path,
@@ -87,6 +85,7 @@ class Daemon(SystemdDuties):
         self.engine: Engine | None = None
         self._frame_queued = False
         self._first_frame_seen = False
+        self._incident_armed: dict[str, bool] = {}
         self._sensor_trouble: str | None = None
         self._stopping = asyncio.Event()
         self._fps = 0.0
@@ -199,8 +198,11 @@ class Daemon(SystemdDuties):
             name_os_thread("pv-engine")
 
     def armed(self) -> bool | None:
+        return self.armed_at(time.monotonic())
+
+    def armed_at(self, t: float) -> bool | None:
         is_armed = getattr(self.engine.policy if self.engine else None, "is_armed", None)
-        return bool(is_armed(time.monotonic())) if is_armed else None
+        return bool(is_armed(t)) if is_armed else None
 
     def _open_source(self) -> Any:
         sensor = self.config.sensor
@@ -278,90 +280,11 @@ class Daemon(SystemdDuties):
             self._health_mark("frame", True, f"frame {frame.seq} processed")
         self._maybe_ready()
 
-    def record_event(self, event: Event, *, frame_wall: float | None = None) -> None:
-        sinks = self.sinks_for(event)
-        self.outbox.put(event, sinks=sinks)
-        self.events_recorded += 1
-        level = logging.WARNING if event.is_alarm or event.type == "trouble" else logging.INFO
-        log.log(
-            level,
-            "%s %s%s",
-            event.type,
-            event.phase,
-            f" in {event.zone}" if event.zone else "",
-            extra=event_fields(event),
-        )
-        if self._trace and frame_wall is not None:
-            self._trace.write(json.dumps({"kind": "event", "id": event.id, "frame_wall": frame_wall}) + "\n")
-
-    def _record_action(self, action: Action, frame: ThermalFrame | None, done: float) -> None:
-        self.outputs[action.output] = action.state
-        self.actions_taken += 1
-        log.info(
-            "output %s %s (%s)",
-            action.output,
-            action.state,
-            action.reason,
-            extra={"OUTPUT": action.output, "STATE": action.state},
-        )
-        if self._trace and frame is not None:
-            line = {
-                "kind": "action",
-                "output": action.output,
-                "state": action.state,
-                "frame_to_switch_s": done - frame.timestamp,
-            }
-            self._trace.write(json.dumps(line) + "\n")
-
-    def _send_snapshot(self, frame: ThermalFrame, event: Event) -> None:
-        mqtt = self.uplinks.mqtt
-        if mqtt is None:
-            return
-        masks = [z.polygon for z in self.config.detection.zones if z.kind == "mask"]
-        png = alarm_snapshot_png(self.config.privacy, frame, event, masks)
-        if png is None:
-            return
-
-        async def send() -> None:
-            sent = await mqtt.publish_snapshot(png)
-            if sent:
-                self.access_log.record("mqtt-operator", "snapshot", event_id=event.id, type=event.type, bytes=len(png))
-
-        task = asyncio.ensure_future(send())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
     async def _retention_task(self) -> None:
         self.faults.maybe_crash("retention")
         while True:
             await asyncio.to_thread(sweep_retention, self.state_dir, self.config.privacy.retention_hours)
             await asyncio.sleep(600.0)
-
-    def sinks_for(self, event: Event) -> tuple[str, ...]:
-        sinks: list[str] = []
-        if self.config.mqtt.enabled:
-            sinks.append("mqtt")
-        if getattr(self.config.alarm_centre, "enabled", False):
-            from firmware.uplink.dc09.routing import dc09_wants
-
-            if dc09_wants(event):
-                sinks.append("dc09")
-        # with no uplink configured the outbox still keeps the record for MQTT, so enabling it
-        # later delivers what happened meanwhile
-        return tuple(sinks) or ("mqtt",)
-
-    def trouble(self, component: str, reason: str, *, phase: str = "instant", incident: str | None = None) -> None:
-        event = Event(
-            type="trouble",
-            phase=phase,  # type: ignore[arg-type]
-            t=time.monotonic(),
-            incident=incident,
-            detail={"component": component, "reason": reason},
-        )
-        self.record_event(event)
-
-    def _task_trouble(self, task: str, reason: str, failing: bool) -> None:
-        self.trouble(f"task:{task}", reason)
 
     # ------------------------------------------------------------------ reload
 
