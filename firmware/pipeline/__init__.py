@@ -295,11 +295,13 @@ class DetectionPipeline:
     def _open_global(self, key: str, type_: EventType, t: float, detail: dict[str, object]) -> Event:
         incident = uuid7()
         self._open[key] = (type_, incident, t)
-        return Event(type_, "start", t, incident=incident, detail={"source": key, **detail})
+        # ``kind`` is what the uplinks route trouble by (sensor trouble → SIA UT at the centre)
+        return Event(type_, "start", t, incident=incident, detail={"source": key, "kind": key, **detail})
 
     def _close_global(self, key: str, t: float) -> Event:
         type_, incident, start = self._open.pop(key)
-        return Event(type_, "end", t, incident=incident, detail={"source": key, "duration_s": round(t - start, 3)})
+        detail = {"source": key, "kind": key, "duration_s": round(t - start, 3)}
+        return Event(type_, "end", t, incident=incident, detail=detail)
 
 
 def load_model_for(config: DetectionSection) -> tuple[Classifier | None, str | None]:

@@ -50,6 +50,7 @@ def test_broken_model_is_one_trouble_incident_and_detection_goes_on(tmp_path: Pa
     assert [e.phase for e in trouble] == ["start", "end"]
     assert trouble[0].t == 0.0
     assert str(model) in trouble[0].detail["reason"]
+    assert trouble[0].detail["kind"] == "model"  # what the uplinks route trouble by
     assert [e.type for e in starts(events, "person")] == ["person"]
 
 
