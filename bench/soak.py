@@ -147,7 +147,8 @@ def main() -> None:
             emulator.stdout.readline()
             source = f"uart:{link}"
         env = {"PARKVAKT_LATENCY_TRACE": str(trace)}
-        daemon = DaemonProcess(config, work, source=source, extra_env=env).start()
+        # WATCHDOG_USEC as the shipped unit file's WatchdogSec=30: the daemon pets once a second
+        daemon = DaemonProcess(config, work, source=source, extra_env=env, watchdog_usec=30_000_000).start()
         baseline = subprocess.Popen([sys.executable, "-c", BASELINE], cwd=REPO)
         try:
             daemon.wait_notify("READY=1", timeout=60)

@@ -227,7 +227,9 @@ class Daemon(SystemdDuties, EventRecorder):
         result = self.engine.step(frame)
         done = time.monotonic()
         self.liveness.step_ends()
-        self._loop.call_soon_threadsafe(self._on_result, result, frame, wall, done)
+        if result.events or result.actions or not self._first_frame_seen:
+            # most frames change nothing: the event loop is woken only for the ones that do
+            self._loop.call_soon_threadsafe(self._on_result, result, frame, wall, done)
         self._inject_inputs()
 
     def _inject_inputs(self) -> None:

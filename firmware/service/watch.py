@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("parkvakt.daemon")
 
-SENSOR_CHECK_S = 0.25
+SENSOR_CHECK_S = 0.5
 SENSOR_FAULT_S = 0.5
 """The driver must report its sensor disconnected this long before it is a ``trouble``."""
 
