@@ -11,6 +11,8 @@ from hil.conftest import Row
 from hil.feeds import scenario_feed
 from hil.rig import Rig
 
+ALARM_CODES = frozenset({"FA", "BA", "TA", "PA", "HA"})
+
 
 @pytest.mark.parametrize(
     ("scenario", "around"),
@@ -22,7 +24,8 @@ def test_nuisance_is_quiet(rig: Rig, feeds_dir: Path, summary: list[Row], scenar
     started = rig.wait_frames_started()
     time.sleep(max(0.0, started + feed.duration + 1.0 - rig.now()))
     switched = rig.ever_on(since=started)
-    alarms = [a for a in rig.centre.received() if a.code not in (None, "RP", "YX", "YZ")]
+    # trouble reports (the feed ending looks like a dead sensor) are not alarms
+    alarms = [a for a in rig.centre.received() if a.code in ALARM_CODES]
     fires = rig.broker.events("fire", "start")
     assert not switched, f"{scenario}: outputs switched on: {switched}"
     assert not fires, f"{scenario}: fire events: {[m.payload for m in fires]}"

@@ -70,7 +70,9 @@ def test_broker_outage_for_a_whole_scenario(rig: Rig, feeds_dir: Path, summary: 
     assert rig.wait_output("siren", True, timeout=1) is not None, "the outage must not stop local deterrence"
     restored = rig.now()
     rig.restore_network()
-    assert wait_for(lambda: rig.broker.events("fire", "start"), 30), "the fire never arrived after the outage"
+    assert wait_for(lambda: rig.broker.events("fire", "start"), 30), (
+        f"the fire never arrived after the outage; unit log:\n{getattr(rig, 'unit_log', lambda: '')()[-4000:]}"
+    )
     time.sleep(2)
     events = rig.broker.events()
     got = seqs(events)

@@ -87,9 +87,12 @@ async def _checked(call: Awaitable[T]) -> T:
     arrives as the PUBACK does (fixed in 3.12); without this check a cancelled loop would go on
     waiting and the uplink would never stop.
     """
-    result = await call
     task = asyncio.current_task()
-    if task is not None and task.cancelling():
+    # compare with the count before the call: a TaskGroup that lost a connection may leave an
+    # old request counted, and treating that as new would end the uplink at the next reconnect
+    before = task.cancelling() if task is not None else 0
+    result = await call
+    if task is not None and task.cancelling() > before:
         raise asyncio.CancelledError
     return result
 

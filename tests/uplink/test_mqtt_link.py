@@ -208,3 +208,28 @@ async def test_state_shows_open_incidents_for_home_assistant(mosquitto: Mosquitt
             while state["active"]["person"]:
                 state = payload_json(await next_message(op, f"parkvakt/{UNIT}/state"))
             assert state["firmware"] and state["unit"] == UNIT
+
+
+async def test_one_uplink_survives_a_broker_outage_and_delivers_what_queued(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """The same running uplink, not a restarted one: a lost connection must not end it."""
+    config = unit_config(mosquitto, tmp_path / "state", discovery=False)
+    async with uplink(config) as service:
+        mosquitto.stop()
+        async with asyncio.timeout(10):
+            while service.connected:
+                await asyncio.sleep(0.01)
+        fire = service.outbox.put(Event("fire", "start", 1.0))
+        await asyncio.sleep(1.0)  # several refused reconnects
+        mosquitto.start()
+        async with operator(mosquitto) as op:
+            await op.subscribe(f"parkvakt/{UNIT}/event", qos=1)
+            async with asyncio.timeout(15):
+                while service.outbox.depth("mqtt") > 0:
+                    await asyncio.sleep(0.05)
+        assert service.connects >= 2
+    async with operator(mosquitto, identifier="late", clean_session=True) as late:
+        await late.subscribe(f"parkvakt/{UNIT}/status", qos=1)
+        assert (await next_message(late, f"parkvakt/{UNIT}/status")).payload == b"offline"
+    assert fire.rowid > 0
