@@ -50,8 +50,17 @@ def command_handlers(daemon: Daemon) -> dict[str, Handler]:
         return {"ok": result.ok, "message": result.message}
 
     async def status(args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "status": daemon.status_line(), **daemon.telemetry_snapshot()}
+        from firmware.update.birth import birth_record
+
+        # the birth record lets `parkvakt-provision unit verify` check identity, config and versions
+        birth = birth_record(daemon.config_path, daemon.config)
+        return {"ok": True, "status": daemon.status_line(), **daemon.telemetry_snapshot(), **birth}
 
     handlers["reload"] = reload
     handlers["status"] = status
+    if daemon.config.update.enabled:
+        from firmware.update.launch import request_via_file, update_command_handler
+
+        # the daemon runs unprivileged: it leaves the request for the root-only update agent
+        handlers["update"] = update_command_handler(request_via_file(daemon.state_dir / "update"))
     return handlers

@@ -33,6 +33,8 @@ class UplinkRunner:
             self._start_mqtt()
         if getattr(config.alarm_centre, "enabled", False):
             self._start_dc09()
+        if config.mqtt.enabled and config.update.enabled:
+            self._start_update_progress()
 
     def _start_mqtt(self) -> None:
         async def run_mqtt() -> None:
@@ -57,6 +59,19 @@ class UplinkRunner:
             telemetry=d.telemetry_snapshot,
             handlers=command_handlers(d),
         )
+
+    def _start_update_progress(self) -> None:
+        """The update agent's status and final reports, to ``<root>/update/status`` and ``/report``."""
+
+        async def run_follow() -> None:
+            from firmware.update.launch import follow_update
+
+            while self.mqtt is None:
+                await asyncio.sleep(0.5)
+            await follow_update(self.daemon.state_dir / "update", self.mqtt.publish)
+
+        self.supervisor.start("update-progress", run_follow)
+        self._names.append("update-progress")
 
     def _start_dc09(self) -> None:
         async def run_dc09() -> None:

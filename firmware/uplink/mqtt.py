@@ -193,6 +193,18 @@ class UplinkService:
         """Publish the retained state soon (the daemon calls this after arming, outputs, faults)."""
         self._state_dirty.set()
 
+    async def publish(self, suffix: str, payload: bytes) -> None:
+        """QoS 1 to ``<root>/<suffix>``; returns once the broker has it, waiting out any outage."""
+        while True:
+            client = self._client
+            if client is not None and self.connected:
+                try:
+                    await _checked(client.publish(f"{self.topics.root}/{suffix}", payload, qos=1))
+                    return
+                except aiomqtt.MqttError as exc:
+                    log.debug("publish to %s deferred: %s", suffix, exc)
+            await asyncio.sleep(0.5)
+
     async def publish_snapshot(self, png: bytes) -> bool:
         """Send an alarm snapshot (built by ``snapshot.alarm_snapshot``); False while offline."""
         client = self._client
