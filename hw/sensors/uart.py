@@ -158,7 +158,9 @@ class Mlx90640UartSource:
     def _pump(self, wait: float) -> None:
         port = self._port
         try:
-            port.timeout = max(wait, 0.001)
+            timeout = _POLL_S if wait >= _POLL_S else max(wait, 0.001)
+            if port.timeout != timeout:  # pyserial reconfigures the tty on every assignment
+                port.timeout = timeout
             data = port.read(max(1, port.in_waiting))
         except (serial.SerialException, OSError) as exc:
             self._lost(f"port error on {self.url}: {exc}", "port-error", close=True)
