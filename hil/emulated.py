@@ -71,9 +71,6 @@ class EmulatedRig(Rig):
         self.centre.start()
 
         self._unit: subprocess.Popen[bytes] | None = None
-        self._emulator: subprocess.Popen[str] | None = None
-        self._frames_started: float | None = None
-        self.serial_steps: list[tuple[str, float]] = []
         self._config: dict[str, Any] = {}
         self._closing = False
         self._wire = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -182,49 +179,8 @@ class EmulatedRig(Rig):
 
     # --- serial -----------------------------------------------------------------------
 
-    def play(self, feed: Feed, *, script: list[dict[str, Any]] | None = None) -> None:
-        self._stop_emulator()
-        args = [sys.executable, "-m", "hw.sensors.emulator", "--pty", "--link", str(self.port_link)]
-        args += ["--recording", str(feed.path), "--rate", f"{feed.fps:.4f}", "--wait-for-command"]
-        if script is not None:
-            path = self.workdir / "serial-script.json"
-            path.write_text(json.dumps(script))
-            args += ["--script", str(path)]
-        self._frames_started = None
-        self.serial_steps = []
-        self._emulator = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-        assert self._emulator.stdout is not None
-        first = self._emulator.stdout.readline().strip()
-        if not first.startswith("/dev/"):
-            raise RuntimeError(f"module emulator did not start: {first!r}")
-        threading.Thread(target=self._follow_emulator, args=(self._emulator,), daemon=True).start()
-
-    def _follow_emulator(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("streaming "):
-                self._frames_started = float(line.split()[1])
-            elif line.startswith("step "):
-                _, name, t = line.split()
-                self.serial_steps.append((name, float(t)))
-
-    @property
-    def frames_started_at(self) -> float | None:
-        return self._frames_started
-
-    def wait_frames_started(self, timeout: float = 30.0) -> float:
-        end = time.monotonic() + timeout
-        while self._frames_started is None:
-            if time.monotonic() > end:
-                raise AssertionError(f"the unit never opened its serial port; its log:\n{self.unit_log()[-3000:]}")
-            time.sleep(0.02)
-        return self._frames_started
-
-    def _stop_emulator(self) -> None:
-        if self._emulator is not None:
-            self._emulator.kill()
-            self._emulator.wait()
-            self._emulator = None
+    def emulator_target(self) -> list[str]:
+        return ["--pty", "--link", str(self.port_link)]
 
     # --- pins -------------------------------------------------------------------------
 
@@ -276,7 +232,7 @@ class EmulatedRig(Rig):
         self._closing = True
         if self._unit is not None and self._unit.poll() is None:
             self.stop_unit()
-        self._stop_emulator()
+        self.close_serial()
         self.broker.close()
         self.centre.close()
         self.mosquitto.stop()

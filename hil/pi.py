@@ -8,11 +8,8 @@ centre the unit reports to, and controls the unit's power and config over SSH.
 
 from __future__ import annotations
 
-import json
 import shlex
 import subprocess
-import sys
-import threading
 import time
 import tomllib
 from pathlib import Path
@@ -64,7 +61,6 @@ class PiRig(Rig):
         self.profile = load_profile(config["board"])
         self.ssh = config["unit"]["ssh"]
         self.outputs = {name: OutputLog(name) for name in config["wires"]["outputs"]}
-        self.serial_steps: list[tuple[str, float]] = []
         self._readers = {
             name: DigitalInputDevice(pin, pull_up=None, active_state=self.profile.outputs[name].active_high)
             for name, pin in config["wires"]["outputs"].items()
@@ -82,8 +78,6 @@ class PiRig(Rig):
         self.broker = BrokerWatch("127.0.0.1", self.mosquitto.port, f"parkvakt/{self.unit_id}")
         self.centre = AlarmCentre(config["centre"]["account"], config["centre"]["key_text"], config["centre"]["port"])
         self.centre.start()
-        self._emulator: subprocess.Popen[str] | None = None
-        self._frames_started: float | None = None
 
     @classmethod
     def from_file(cls, path: Path, workdir: Path) -> PiRig:
@@ -126,42 +120,8 @@ class PiRig(Rig):
     def restart_unit(self) -> None:
         self._on_unit(f"sudo systemctl start {self.cfg['unit']['service']}")
 
-    def play(self, feed: Feed, *, script: list[dict[str, Any]] | None = None) -> None:
-        if self._emulator is not None:
-            self._emulator.kill()
-            self._emulator.wait()
-        args = [sys.executable, "-m", "hw.sensors.emulator", "--port", self.cfg["serial"]["port"]]
-        args += ["--baud", str(self.cfg["serial"]["baud"]), "--recording", str(feed.path), "--rate", f"{feed.fps:.4f}"]
-        args += ["--wait-for-command"]
-        if script is not None:
-            path = self.workdir / "serial-script.json"
-            path.write_text(json.dumps(script))
-            args += ["--script", str(path)]
-        self._frames_started = None
-        self.serial_steps = []
-        self._emulator = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-        threading.Thread(target=self._follow, args=(self._emulator,), daemon=True).start()
-
-    def _follow(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("streaming "):
-                self._frames_started = float(line.split()[1])
-            elif line.startswith("step "):
-                _, name, t = line.split()
-                self.serial_steps.append((name, float(t)))
-
-    @property
-    def frames_started_at(self) -> float | None:
-        return self._frames_started
-
-    def wait_frames_started(self, timeout: float = 60.0) -> float:
-        end = time.monotonic() + timeout
-        while self._frames_started is None:
-            if time.monotonic() > end:
-                raise AssertionError("the unit never configured its sensor port")
-            time.sleep(0.02)
-        return self._frames_started
+    def emulator_target(self) -> list[str]:
+        return ["--port", self.cfg["serial"]["port"], "--baud", str(self.cfg["serial"]["baud"])]
 
     def drive(self, input_name: str, active: bool) -> None:
         self._drivers[input_name].value = active
@@ -178,8 +138,7 @@ class PiRig(Rig):
         return self._on_unit(f"journalctl -u {self.cfg['unit']['service']} -n 200 --no-pager", check=False).stdout
 
     def close(self) -> None:
-        if self._emulator is not None:
-            self._emulator.kill()
+        self.close_serial()
         self.broker.close()
         self.centre.close()
         self.mosquitto.stop()

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hil.broker import BrokerWatch
 from hil.centre import AlarmCentre
 from hil.feeds import Feed
+from hil.serial_feed import ModuleFeed
 from hw.gpio.boards import BoardProfile
 
 
@@ -44,7 +47,8 @@ class Rig(ABC):
     broker: BrokerWatch
     centre: AlarmCentre
     outputs: dict[str, OutputLog]
-    serial_steps: list[tuple[str, float]]  # (fault script step, rig time it began)
+    workdir: Path
+    _serial: ModuleFeed | None = None
 
     @abstractmethod
     def start_unit(self, feed: Feed | None, *, config: dict[str, Any] | None = None) -> None:
@@ -63,13 +67,32 @@ class Rig(ABC):
         """Start the unit again with the same config and state, the serial feed going on."""
 
     @abstractmethod
+    def emulator_target(self) -> list[str]:
+        """Where the module emulator writes: a pty link (emulated) or the rig's USB-UART (bench)."""
+
     def play(self, feed: Feed, *, script: list[dict[str, Any]] | None = None) -> None:
         """Send ``feed``'s frames byte-exact at its real rate; ``script`` injects serial faults."""
+        if self._serial is not None:
+            self._serial.stop()
+        self._serial = ModuleFeed(feed, self.emulator_target(), self.workdir, script)
 
     @property
-    @abstractmethod
     def frames_started_at(self) -> float | None:
         """Rig time at which the first frame of the current feed went onto the wire."""
+        return self._serial.started_at if self._serial is not None else None
+
+    @property
+    def serial_steps(self) -> list[tuple[str, float]]:
+        return self._serial.steps if self._serial is not None else []
+
+    def wait_frames_started(self, timeout: float = 30.0) -> float:
+        started = self._serial.wait_started(timeout) if self._serial is not None else None
+        if started is None:
+            raise AssertionError(f"the unit never configured its sensor port; its log:\n{self.unit_log()[-3000:]}")
+        return started
+
+    def unit_log(self) -> str:
+        return ""
 
     @abstractmethod
     def drive(self, input_name: str, active: bool) -> None:
@@ -86,6 +109,11 @@ class Rig(ABC):
 
     def now(self) -> float:
         return time.monotonic()
+
+    def close_serial(self) -> None:
+        if self._serial is not None:
+            self._serial.stop()
+            self._serial = None
 
     def wait_output(self, name: str, on: bool = True, timeout: float = 10.0, after: float = 0.0) -> float | None:
         """Rig time at which output ``name`` went ``on`` (after ``after``), or None within ``timeout``."""
@@ -106,3 +134,13 @@ class Rig(ABC):
             for name, log in self.outputs.items()
             if name not in ignore and any(on and t >= since for t, on in log.changes)
         ]
+
+
+def wait_for(predicate: Callable[[], object], timeout: float) -> bool:
+    """Poll ``predicate`` until it is truthy or ``timeout`` seconds have passed."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False

@@ -9,20 +9,11 @@ from pathlib import Path
 from hil.broker import Message
 from hil.conftest import Row
 from hil.feeds import scenario_feed
-from hil.rig import Rig
+from hil.rig import Rig, wait_for
 
 
 def seqs(messages: list[Message]) -> list[int]:
     return [int(m.payload["seq"]) for m in messages]
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_kill_during_alarm_then_delivered_after_restart(rig: Rig, feeds_dir: Path, summary: list[Row]) -> None:
@@ -71,7 +62,7 @@ def test_broker_outage_for_a_whole_scenario(rig: Rig, feeds_dir: Path, summary: 
     restored = rig.now()
     rig.restore_network()
     assert wait_for(lambda: rig.broker.events("fire", "start"), 30), (
-        f"the fire never arrived after the outage; unit log:\n{getattr(rig, 'unit_log', lambda: '')()[-4000:]}"
+        f"the fire never arrived after the outage; unit log:\n{rig.unit_log()[-4000:]}"
     )
     time.sleep(2)
     events = rig.broker.events()

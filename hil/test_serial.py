@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from hil.conftest import Row
 from hil.feeds import constant_feed
-from hil.rig import Rig
+from hil.rig import Rig, wait_for
 
 
 def trouble_events(rig: Rig, phase: str) -> list:
     return [m for m in rig.broker.events("trouble", phase) if "sensor" in str(m.payload.get("detail", m.payload))]
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_unplugged_and_noisy_serial_line(rig: Rig, feeds_dir: Path, summary: list[Row]) -> None:

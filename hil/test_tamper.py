@@ -6,15 +6,15 @@ from pathlib import Path
 
 from hil.conftest import Row
 from hil.feeds import constant_feed
-from hil.rig import Rig
+from hil.rig import Rig, wait_for
 
 
 def test_tamper_input_raises_event_and_alarm(rig: Rig, feeds_dir: Path, summary: list[Row]) -> None:
     rig.start_unit(constant_feed(feeds_dir, seconds=120))
     assert rig.broker.wait_event("motion", phase=None, timeout=0.1) is None
     # the unit is up once it tells the broker so
-    status = _wait_for(lambda: rig.broker.status() == "online", 30)
-    assert status, f"unit never came online:\n{getattr(rig, 'unit_log', lambda: '')()[-3000:]}"
+    status = wait_for(lambda: rig.broker.status() == "online", 30)
+    assert status, f"unit never came online:\n{rig.unit_log()[-3000:]}"
 
     opened = rig.now()
     rig.drive("tamper", active=True)
@@ -30,14 +30,3 @@ def test_tamper_input_raises_event_and_alarm(rig: Rig, feeds_dir: Path, summary:
             f"{event.received_at - opened:.2f} s / {alarm.received_at - opened:.2f} s",
         )
     )
-
-
-def _wait_for(predicate, timeout: float) -> bool:
-    import time
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
