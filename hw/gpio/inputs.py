@@ -1,5 +1,9 @@
-"""The unit's inputs: PIR (gpiozero ``MotionSensor``), enclosure tamper switch (``Button``) and
-optional relay feedback (``DigitalInputDevice``), built on the injected pin factory.
+"""The unit's inputs: PIR and relay feedback (``DigitalInputDevice``), enclosure tamper switch
+(``Button``), built on the injected pin factory.
+
+The PIR is edge-triggered rather than a gpiozero ``MotionSensor``: a PIR module's output is a clean
+level held for seconds, and ``MotionSensor``'s averaging queue samples it from a thread of its own,
+a steady cost on a unit that runs for years for no gain.
 
 Each change is reported as an ``InputChange`` to the callback given; ``firmware.policy`` turns
 those into events. ``triggered`` always means the profile's ``active_when`` level is present
@@ -13,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gpiozero import Button, DigitalInputDevice, InputDevice, MotionSensor
+from gpiozero import Button, DigitalInputDevice, InputDevice
 
 from hw.gpio.boards import BoardProfile, InputKind, InputSpec
 
@@ -66,7 +70,7 @@ class Inputs:
         pull = _gpiozero_pull(spec)
         device: InputDevice
         if spec.kind == "motion":
-            device = MotionSensor(spec.pin, queue_len=1, sample_rate=20, pin_factory=pin_factory, **pull)
+            device = DigitalInputDevice(spec.pin, bounce_time=BOUNCE_S, pin_factory=pin_factory, **pull)
         elif spec.kind == "tamper":
             device = Button(spec.pin, bounce_time=BOUNCE_S, pin_factory=pin_factory, **pull)
         else:
