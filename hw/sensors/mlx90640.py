@@ -129,6 +129,14 @@ class FrameParser:
     def frames_rejected(self) -> int:
         return sum(self.rejected.values())
 
+    def bytes_wanted(self) -> int:
+        """How many more bytes complete the frame under way (1 when none is), so a reader can ask
+        the port for the rest of a frame in one call instead of waking for every few bytes."""
+        buf = self._buf
+        if len(buf) >= 2 and buf[:2] == HEADER:
+            return max(1, FRAME_BYTES - len(buf))
+        return 1
+
     def reset(self) -> None:
         """Forget a partial frame (after a reconnect the rest of it will never come)."""
         self.bytes_discarded += len(self._buf)

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 PortOpener = Callable[..., Any]
 
-_POLL_S = 0.02
+_POLL_S = 0.05  # how often a silent port is checked; data wakes the reader at once
 
 
 def frame_period(rate_hz: float, baud: int) -> float:
@@ -161,7 +161,7 @@ class Mlx90640UartSource:
             timeout = _POLL_S if wait >= _POLL_S else max(wait, 0.001)
             if port.timeout != timeout:  # pyserial reconfigures the tty on every assignment
                 port.timeout = timeout
-            data = port.read(max(1, port.in_waiting))
+            data = port.read(max(port.in_waiting, self._parser.bytes_wanted()))
         except (serial.SerialException, OSError) as exc:
             self._lost(f"port error on {self.url}: {exc}", "port-error", close=True)
             return

@@ -82,3 +82,13 @@ def test_checksum_over_a_hand_built_frame() -> None:
     assert np.allclose(decoded.pixels, 20.0)
     assert decoded.module_temperature == pytest.approx(25.0)
     assert raw == proto.encode_frame(np.full((24, 32), 20.0, dtype=np.float32), 25.0)
+
+
+def test_parser_says_how_much_of_a_frame_is_still_to_come() -> None:
+    frame = proto.encode_frame(np.full((24, 32), 20.0, dtype=np.float32))
+    parser = proto.FrameParser()
+    assert parser.bytes_wanted() == 1
+    parser.feed(frame[:600])
+    assert parser.bytes_wanted() == proto.FRAME_BYTES - 600
+    assert len(parser.feed(frame[600:])) == 1
+    assert parser.bytes_wanted() == 1
