@@ -52,7 +52,6 @@ def test_pir_motion_reaches_the_policy_through_the_engine(clock, make_rig: Calla
     engine = Engine(pipeline=None, policy=rig.policy)  # type: ignore[arg-type]
     rig.send(Event(type="person", phase="start", t=T0, zone="lot", incident="p1"))
     assert rig.policy.states()["siren"] == "off"  # camera alone: no sound
-    time.sleep(0.2)  # let the MotionSensor's sampling queue fill
     rig.factory.pin(17).drive_high()
     wait_for(lambda: bool(rig.policy._local_events))
     [pir] = rig.policy.drain_local_events()
