@@ -11,6 +11,7 @@ import numpy as np
 
 from hw.frame import EndOfStream, FrameKind, SourceHealth, SourceInfo, ThermalFrame
 from hw.recording import Recording, load_recording
+from hw.sensors.pacing import Pacer
 
 DEFAULT_FPS = 8.0
 
@@ -60,13 +61,12 @@ class ReplaySource:
         self._info = SourceInfo(
             name=f"replay:{os.path.basename(self.path)}", shape=(h, w), fps=self._fps, kind=self._kind
         )
-        self._realtime, self._loop = realtime, loop
-        self._clock, self._sleep = clock, sleep
+        self._loop = loop
+        self._pacer = Pacer(clock=clock, sleep=sleep) if realtime else None
         self._index = 0
         self._offset = 0.0  # added to recorded timestamps on each loop
         self._seq = 0
         self._last_t = -np.inf
-        self._t0: float | None = None
         self._closed = False
         self._health = SourceHealth(connected=True)
 
@@ -110,16 +110,8 @@ class ReplaySource:
             self._health.connected = False
             raise EndOfStream(f"{self.path}: end of recording after {self._seq} frames")
         i, t = found
-        if self._realtime:
-            now = self._clock()
-            if self._t0 is None:
-                self._t0 = now - t
-            wait = self._t0 + t - now
-            if timeout is not None and wait > timeout:
-                self._sleep(max(timeout, 0.0))
-                return None
-            if wait > 0:
-                self._sleep(wait)
+        if self._pacer is not None and not self._pacer.due(t, timeout):
+            return None
         ambient = self._rec.ambient[i] if self._rec.ambient is not None else None
         frame = ThermalFrame(
             pixels=self._rec.frames[i],

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from hw.frame import EndOfStream, SourceHealth, SourceInfo, ThermalFrame
+from hw.sensors.pacing import Pacer
 from hw.sim.scenario import Rendered, Scenario
 from hw.sim.sensor_noise import NoiseModel
 
@@ -40,15 +41,12 @@ class SimSource:
             raise ValueError(f"seconds must be positive (or None for the scenario's length), got {seconds}")
         self.scenario = Scenario(scenario, seed=seed, shape=shape, fov_deg=fov_deg, noise=noise)
         self._fps = fps
-        self._realtime = realtime
-        self._clock = clock
-        self._sleep = sleep
+        self._pacer = Pacer(clock=clock, sleep=sleep) if realtime else None
         self._total = self.scenario.frame_count(seconds, fps)
         self._chunks: Iterator[Rendered] = self.scenario.chunks(seconds, fps=fps)
         self._chunk: Rendered | None = None
         self._pos = 0
         self._seq = 0
-        self._t0: float | None = None
         self._health = SourceHealth(connected=True)
         self._info = SourceInfo(name=f"sim:{scenario}", shape=shape, fps=fps)
 
@@ -64,16 +62,8 @@ class SimSource:
             self._chunk = next(self._chunks)
             self._pos = 0
         t = float(self._chunk.timestamps[self._pos])
-        if self._realtime:
-            now = self._clock()
-            if self._t0 is None:
-                self._t0 = now - t
-            wait = self._t0 + t - now
-            if timeout is not None and wait > timeout:
-                self._sleep(max(timeout, 0.0))
-                return None
-            if wait > 0:
-                self._sleep(wait)
+        if self._pacer is not None and not self._pacer.due(t, timeout):
+            return None
         frame = ThermalFrame(
             pixels=self._chunk.frames[self._pos],
             timestamp=t,
