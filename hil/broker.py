@@ -44,6 +44,15 @@ class BrokerWatch:
         with self._lock:
             self.messages.append(Message(time.monotonic(), msg.topic, payload))
 
+    def publish(self, suffix: str, payload: bytes) -> None:
+        """What an operator's tool sends the unit, e.g. a signed command on ``cmd/<name>``."""
+        self._client.publish(f"{self.root}/{suffix}", payload, qos=1).wait_for_publish(timeout=10)
+
+    def on(self, suffix: str) -> list[Message]:
+        """Everything received on ``<root>/<suffix>``, oldest first."""
+        with self._lock:
+            return [m for m in self.messages if m.topic == f"{self.root}/{suffix}"]
+
     def close(self) -> None:
         self._client.loop_stop()
         self._client.disconnect()

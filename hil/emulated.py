@@ -71,6 +71,8 @@ class EmulatedRig(Rig):
         self.centre.start()
 
         self._unit: subprocess.Popen[bytes] | None = None
+        # set: the unit runs from ``<install_root>/current``'s own virtualenv, as parkvakt.service does
+        self.install_root: Path | None = None
         self._config: dict[str, Any] = {}
         self._closing = False
         self._wire = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -129,10 +131,15 @@ class EmulatedRig(Rig):
             ),
         }
         env.pop("NOTIFY_SOCKET", None)
+        python, cwd = sys.executable, None
+        if self.install_root is not None:
+            # not this source tree: the release's own code, found through its virtualenv only
+            python, cwd = str(self.install_root / "current" / "venv" / "bin" / "python"), self.workdir
+            env.pop("PYTHONPATH", None)
         log = self.log_path.open("ab")
         self._unit = subprocess.Popen(
             [
-                sys.executable,
+                python,
                 "-m",
                 "firmware.cli",
                 "run",
@@ -142,6 +149,7 @@ class EmulatedRig(Rig):
                 "mock",
             ],
             env=env,
+            cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
