@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -97,7 +98,9 @@ class ServiceManager:
         cmd = [str(release / "venv" / "bin" / "python"), "-m", "firmware.update"]
         cmd += ["--config", str(self.rig.workdir / "unit.toml"), "serve"]
         with self.agent_log.open("ab") as log:
-            self._agent = subprocess.Popen(cmd, env=env, cwd=self.rig.workdir, stdout=log, stderr=subprocess.STDOUT)
+            self._agent = subprocess.Popen(
+                cmd, env=env, cwd=self.rig.workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self.agent_runs.append(self._agent.wait())
         if self.request_file.exists() and not self._closing:
             time.sleep(1.0)  # a failing service is not restarted in a tight loop (StartLimit…)
@@ -109,6 +112,8 @@ class ServiceManager:
         self._closing = True
         agent = self._agent
         if agent is not None and agent.poll() is None:
-            agent.kill()
+            # the agent and what it runs (pip building a virtualenv) are one process group: ours
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(agent.pid, signal.SIGKILL)
             agent.wait()
         self._server.close()

@@ -9,6 +9,7 @@ the rig plays systemd's part (``hil/service_manager.py``).
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,8 +35,12 @@ UPDATE_TIMEOUT_S = 300.0
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpdateSite]:
     if request.config.getoption("--rig") != "emulated":
         pytest.skip("updates run on the emulated rig, with a temporary install root")
-    with update_site(tmp_path_factory.mktemp("update-site")) as made:
-        yield made
+    workdir = tmp_path_factory.mktemp("update-site")
+    try:
+        with update_site(workdir) as made:
+            yield made
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)  # ~0.5 GB of artifacts and virtualenvs
 
 
 @pytest.fixture
@@ -51,6 +56,8 @@ def systemd(site: UpdateSite, rig: Rig) -> Iterator[ServiceManager]:
         yield manager
     finally:
         manager.close()
+        rig.stop_unit()
+        shutil.rmtree(install_root, ignore_errors=True)
 
 
 def command(rig: Rig, name: str, args: dict[str, Any] | None = None, timeout: float = 30.0) -> dict[str, Any]:
@@ -61,7 +68,8 @@ def command(rig: Rig, name: str, args: dict[str, Any] | None = None, timeout: fl
     rig.broker.publish(f"cmd/{name}", sign_command(key, unit=rig.unit_id, name=name, args=args, command_id=command_id))
 
     def answer() -> dict[str, Any] | None:
-        found = [m.payload for m in rig.broker.on(f"cmd/{name}/result") if m.payload.get("id") == command_id]
+        answers = [m.payload for m in rig.broker.on(f"cmd/{name}/result") if isinstance(m.payload, dict)]
+        found = [a for a in answers if a.get("id") == command_id]
         return found[0] if found else None
 
     assert wait_for(answer, timeout), f"no answer to {name}:\n{rig.unit_log()[-3000:]}"
