@@ -63,7 +63,7 @@ def trimmed(path: Path, *, around: str | None, lead_s: float, tail_s: float, out
     )
     offset = float(t[keep][0])
     shifted = [
-        LabelEvent(e.type, max(0.0, e.start - offset), None if e.end is None else e.end - offset)
+        LabelEvent(e.type, max(0.0, e.start - offset), None if e.end is None else e.end - offset, e.ignore)
         for e in labels
         if (e.end is None or e.end > start) and e.start < end
     ]

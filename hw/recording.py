@@ -3,7 +3,10 @@
 ``NAME.npz``: ``frames`` float32 [N, H, W] °C (row 0 = top, column 0 = left), ``timestamps``
 float64 [N] seconds from the first frame, optional ``ambient`` float32 [N], and ``meta`` a JSON
 string (sensor, fov, mounting, ...). Ground truth in ``NAME.labels.json``:
-``{"events": [{"type": "fire"|"person"|"vehicle", "start": s, "end": s or null}]}``.
+``{"events": [{"type": "fire"|"person"|"vehicle", "start": s, "end": s or null}]}``; an event
+may carry ``"ignore": true``: the object is there but too small or too hidden to be seen (a
+"don't care" interval, as in KITTI's DontCare regions): it is no miss when nothing reports it and
+no false alarm when something does.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class LabelEvent:
     type: LabelType
     start: float
     end: float | None
+    ignore: bool = False
 
 
 @dataclass(slots=True)
@@ -82,9 +86,16 @@ def load_labels(path: str | os.PathLike[str]) -> list[LabelEvent] | None:
     if not lp.exists():
         return None
     raw = json.loads(lp.read_text())
-    return [LabelEvent(type=e["type"], start=float(e["start"]), end=e.get("end")) for e in raw["events"]]
+    return [
+        LabelEvent(type=e["type"], start=float(e["start"]), end=e.get("end"), ignore=bool(e.get("ignore", False)))
+        for e in raw["events"]
+    ]
 
 
 def save_labels(path: str | os.PathLike[str], events: list[LabelEvent]) -> None:
-    body = {"events": [{"type": e.type, "start": e.start, "end": e.end} for e in events]}
+    body = {
+        "events": [
+            {"type": e.type, "start": e.start, "end": e.end, **({"ignore": True} if e.ignore else {})} for e in events
+        ]
+    }
     labels_path(path).write_text(json.dumps(body, indent=1) + "\n")

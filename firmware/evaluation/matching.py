@@ -10,8 +10,9 @@ the ``t`` of the first matching event minus the label's ``start``, 0 for an inci
 open. An event start of a labelled type that matches no
 label of its type is a *false alarm*. Several events may match one label (a track split in two
 is not a false alarm), and one event may match several overlapping labels (two people walking
-together are one blob at 32×24). Motion, tamper and trouble are not labelled: they are counted,
-never scored.
+together are one blob at 32×24). A label marked ``ignore`` (an object there but too small or
+hidden to count) is never scored itself: an event matching it is no false alarm. Motion, tamper
+and trouble are not labelled: they are counted, never scored.
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ def match(
     starts = [e for e in events if e.phase == "start"]
     result.starts = [(e.type, e.t) for e in starts]
     result.ends = [(e.type, e.t) for e in events if e.phase == "end"]
+    dont_care = [
+        (lb.type, lb.start - early_s, (lb.end if lb.end is not None else duration_s) + grace_s)
+        for lb in labels
+        if lb.ignore
+    ]
+    labels = [lb for lb in labels if not lb.ignore]
     windows = [(lb, lb.start - early_s, (lb.end if lb.end is not None else duration_s) + grace_s) for lb in labels]
     first_hit: dict[int, float] = {}
     ended = {e.incident: e.t for e in events if e.phase == "end" and e.incident is not None}
@@ -86,7 +93,7 @@ def match(
                 hit = True
                 if i not in first_hit or e.t < first_hit[i]:
                     first_hit[i] = e.t
-        if not hit:
+        if not hit and not any(type_ == e.type and lo <= e.t <= hi for type_, lo, hi in dont_care):
             result.false_alarms.append((e.type, e.t))
     for i, (lb, _, _) in enumerate(windows):
         end = lb.end if lb.end is not None else duration_s

@@ -69,3 +69,21 @@ def test_incident_still_open_at_a_later_label_detects_it_at_once() -> None:
     r = match("rec", [first, end], labels, duration_s=60.0)
     assert [(lb.detected, lb.time_to_detect) for lb in r.labels] == [(True, 1.0), (True, 0.0), (False, None)]
     assert r.false_alarms == []
+
+
+def test_an_ignore_label_is_neither_missed_nor_a_false_alarm_when_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A person too small to resolve (an ``ignore`` label): reporting them is no false alarm,
+    not reporting them no miss; a report elsewhere is still a false alarm. The flag survives a
+    round trip through ``labels.json``."""
+    from hw.recording import load_labels, save_labels
+
+    path = tmp_path / "rec.npz"
+    save_labels(path, [LabelEvent("person", 10.0, 20.0, ignore=True), LabelEvent("person", 60.0, 70.0)])
+    labels = load_labels(path)
+    assert labels is not None and [lb.ignore for lb in labels] == [True, False]
+    reported = match("rec", [start("person", 15.0), start("person", 40.0), start("person", 61.0)], labels, 100.0)
+    assert [(lb.start, lb.detected) for lb in reported.labels] == [(60.0, True)]
+    assert reported.false_alarms == [("person", 40.0)]
+    quiet = match("rec", [start("person", 61.0)], labels, 100.0)
+    assert [(lb.start, lb.detected) for lb in quiet.labels] == [(60.0, True)]
+    assert quiet.false_alarms == []

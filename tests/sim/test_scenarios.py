@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hw.sim import SCENARIOS, Scenario, UnknownScenario
-from hw.sim.scenario import LABEL_GAP_S
+from hw.sim.scenario import GLIMPSE_PX, LABEL_GAP_S
 
 REQUIRED = {
     "empty-night",
@@ -57,12 +57,17 @@ def test_labels_match_per_frame_ground_truth(name: str) -> None:
     fps = 8.0
     for kind in ("fire", "person", "vehicle"):
         truth_on = np.array([any(o.cls == kind and o.labelled and o.visible for o in objs) for objs in r.truth])
+        glimpsed = np.array(
+            [any(o.cls == kind and o.labelled and o.visible_area_px >= GLIMPSE_PX for o in objs) for objs in r.truth]
+        )
         label_on = np.zeros(len(r.frames), bool)
+        ignore_on = np.zeros(len(r.frames), bool)
         for e in labels:
             if e.type == kind:
                 end = len(r.frames) if e.end is None else round(e.end * fps) + 1
-                label_on[round(e.start * fps) : end] = True
+                (ignore_on if e.ignore else label_on)[round(e.start * fps) : end] = True
         assert not (truth_on & ~label_on).any(), f"{kind} seen in truth but not labelled"
+        assert not (glimpsed & ~truth_on & ~ignore_on & ~label_on).any(), f"{kind} glimpsed but not marked ignore"
         # label frames without a visible object are only the short gaps merged into one interval
         gaps = label_on & ~truth_on
         assert gaps.sum() <= sum(1 for e in labels if e.type == kind) * LABEL_GAP_S * fps * 3
@@ -143,3 +148,16 @@ def test_narrower_field_of_view_magnifies_the_same_scene() -> None:
         return max(o.bbox[2] - o.bbox[0] for objs in r.truth for o in objs if o.cls == "person")
 
     assert width(narrow) > width(wide)
+
+
+def test_a_person_under_one_pixel_in_view_is_not_counted_but_a_fire_is() -> None:
+    """The label rule's resolution floor: less than a pixel's worth of a person cannot be told
+    from a cat; a small fire at distance is exactly what must be found."""
+    from hw.sim.render import GroundTruthObject
+
+    def obj(cls: str, area: float) -> GroundTruthObject:
+        return GroundTruthObject(0, cls, (0, 0, 1, 2), 1.0, area, 20.0, 30.0, 28.0, True)  # type: ignore[arg-type]
+
+    assert not obj("person", 0.8).visible
+    assert obj("person", 1.2).visible
+    assert obj("fire", 0.3).visible
