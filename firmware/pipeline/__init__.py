@@ -18,7 +18,7 @@ import numpy as np
 from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
 from firmware.pipeline.background import Background
-from firmware.pipeline.blobs import find_blobs
+from firmware.pipeline.blobs import Settled, find_blobs_cut
 from firmware.pipeline.classify import LABELS, PersonScale, combine, physics_likelihoods
 from firmware.pipeline.fire import fire_evidence
 from firmware.pipeline.incidents import IncidentBook, normalised_bbox
@@ -43,6 +43,7 @@ CLUTTER_BLOBS = 10  # this many blobs at once: the scene itself is changing (rai
 CLUTTER_SHARE = 0.2
 CLUTTER_HOLD_S = 15.0  # no new person/vehicle/motion incident until the scene has been calm this long
 CLUTTER_TAU_S = 8.0  # and the background catches up this fast meanwhile
+SETTLED_S = 2.0  # a vehicle still this long has a box that a driver's pixels are cut away from
 CLASSIFY_EVERY_S = 0.25  # class evidence changes slowly; the probabilities are smoothed over 0.5 s
 
 
@@ -112,7 +113,7 @@ class DetectionPipeline:
         if self._tampered(fg, zmap.watched, pixels, t, events):
             return events
         thermal = frame.kind == "thermal"
-        blobs = find_blobs(fg, residual, pixels, min_area=1, hot_delta=HOT_DELTA_C)
+        blobs = find_blobs_cut(fg, residual, pixels, self._settled_boxes(t, pixels.shape), hot_delta=HOT_DELTA_C)
         if len(blobs) >= CLUTTER_BLOBS or np.count_nonzero(fg) >= CLUTTER_SHARE * fg.size:
             self._calm_from = t + CLUTTER_HOLD_S
         cluttered = t < self._calm_from
@@ -269,6 +270,24 @@ class DetectionPipeline:
             limit = ABSORB_PERSON_S if incident is not None and incident.type == "person" else ABSORB_STILL_S
             if tr.still_for(t) >= limit:
                 out.append(tr)
+        return out
+
+    def _settled_boxes(self, t: float, shape: tuple[int, int]) -> list[Settled]:
+        """Parked vehicles: what a driver's pixels are cut away from (see ``find_blobs_cut``).
+
+        Only vehicles: a person or an unclassified blob that grows (sits down, raises an arm)
+        must stay whole, and a burning car must stay one blob for the fire evidence."""
+        h, w = shape
+        out = []
+        for tr in self.tracker.tracks.values():
+            st = self.book.states.get(tr.id)
+            if st is None or st.label != "vehicle" or tr.last_t < t - 0.5 or tr.still_for(t) < SETTLED_S:
+                continue
+            if "fire" in st.incidents or (st.fire is not None and st.fire.score > 0.2):
+                continue
+            x0, y0, x1, y1 = tr.still_box
+            box = (max(0, x0 - 1), max(0, y0 - 1), min(w, x1 + 1), min(h, y1 + 1))
+            out.append(Settled(box, tr.anchor, max(self.tracker.still_px, 0.25 * tr.size())))
         return out
 
     def _objects(self) -> list[Track]:

@@ -49,6 +49,7 @@ class Track:
     history: deque[Sample] = field(default_factory=deque)
     anchor: tuple[float, float] = (0.0, 0.0)  # where it was when it last started to stand still
     still_since: float = 0.0
+    still_box: tuple[int, int, int, int] = (0, 0, 0, 0)  # its box when it started to stand still
     travelled: float = 0.0  # largest distance from where the track started, px
     origin: tuple[float, float] = (0.0, 0.0)
     first_box: tuple[int, int, int, int] = (0, 0, 0, 0)
@@ -184,6 +185,7 @@ class Tracker:
             last_t=t,
             anchor=(b.cx, b.cy),
             still_since=t,
+            still_box=b.box,
             origin=(b.cx, b.cy),
             first_box=b.box,
         )
@@ -207,6 +209,7 @@ class Tracker:
         if math.hypot(b.cx - tr.anchor[0], b.cy - tr.anchor[1]) > max(self.still_px, 0.25 * tr.size()):
             tr.anchor = (b.cx, b.cy)
             tr.still_since = t
+            tr.still_box = b.box
         tr.history.append(_sample(b, t))
         while tr.history and tr.history[0].t < t - HISTORY_S:
             tr.history.popleft()

@@ -196,3 +196,36 @@ def run_no_finish(p, source):  # type: ignore[no-untyped-def]
     for frame in source:
         out.extend(p.process(frame))
     return out
+
+
+def test_driver_stepping_out_along_a_parked_car_is_a_person_of_their_own() -> None:
+    """A car parks; its driver walks along its side, touching its pixels all the way. The car's
+    settled outline cuts the driver's pixels away from it, so the driver is reported as a person."""
+
+    def paint(px: np.ndarray, t: float) -> None:
+        left = max(8.0, 30.0 - 4.0 * t)  # drives in from the right and stops at column 8
+        px[14:19, round(left) : round(left) + 12] += 6.0
+        if 12.0 <= t < 24.0:
+            person(px, 8 + (t - 12.0) * 1.0, 13, height=5, excess=8.0)  # feet on the car's top row
+
+    events = run(pipeline(), frames(30, paint))
+    people = starts(events, "person")
+    assert len(people) == 1
+    assert 12.0 < people[0].t <= 20.0
+    _, y, _, h = people[0].bbox or (0, 0, 0, 0)
+    assert y + h <= 14 / 24 + 1e-6  # the driver's box, not the car's
+
+
+def test_a_fox_whose_blob_passes_for_a_person_but_holds_a_fraction_of_the_heat_is_no_person() -> None:
+    """Blurred and thresholded, a fox at a few metres makes a blob of a far person's size; the
+    heat it holds does not add up to a clothed body's area at that range, a person's does."""
+
+    def walker(height: int, excess: float):  # type: ignore[no-untyped-def]
+        def paint(px: np.ndarray, t: float) -> None:
+            if 5.0 <= t < 25.0:
+                person(px, 3 + (t - 5.0) * 1.2, 18, height=height, width=2, excess=excess)
+
+        return paint
+
+    assert len(starts(run(pipeline(), frames(30, walker(5, 12.0), base_c=5.0)), "person")) == 1
+    assert starts(run(pipeline(), frames(30, walker(3, 3.0), base_c=5.0)), "person") == []
