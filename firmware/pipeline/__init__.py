@@ -17,7 +17,7 @@ import numpy as np
 
 from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
-from firmware.pipeline.background import Background
+from firmware.pipeline.background import Background, median
 from firmware.pipeline.blobs import Settled, find_blobs_cut
 from firmware.pipeline.classify import LABELS, PersonScale, combine, physics_likelihoods
 from firmware.pipeline.fire import fire_evidence
@@ -162,7 +162,7 @@ class DetectionPipeline:
                 self.stats.bad_pixels += bad
                 bg = self._backgrounds.get(frame.kind)
                 fill = bg.mean if bg is not None and bg.mean is not None and bg.mean.shape == pixels.shape else None
-                pixels = np.where(finite, pixels, fill if fill is not None else np.median(pixels[finite]))
+                pixels = np.where(finite, pixels, fill if fill is not None else median(pixels[finite]))
                 pixels = pixels.astype(np.float32, copy=False)
         if reason is not None:
             self.stats.reject(reason)
