@@ -18,7 +18,7 @@ import numpy as np
 from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
 from firmware.pipeline.background import Background, median
-from firmware.pipeline.blobs import Settled, find_blobs_cut
+from firmware.pipeline.blobs import Blob, Settled, find_blobs_cut
 from firmware.pipeline.classify import LABELS, PersonScale, combine, physics_likelihoods
 from firmware.pipeline.fire import fire_evidence
 from firmware.pipeline.incidents import IncidentBook, normalised_bbox
@@ -113,8 +113,9 @@ class DetectionPipeline:
         if self._tampered(fg, zmap.watched, pixels, t, events):
             return events
         thermal = frame.kind == "thermal"
-        blobs = find_blobs_cut(fg, residual, pixels, self._settled_boxes(t, pixels.shape), hot_delta=HOT_DELTA_C)
-        if len(blobs) >= CLUTTER_BLOBS or np.count_nonzero(fg) >= CLUTTER_SHARE * fg.size:
+        settled = self._settled_boxes(t, pixels.shape)
+        blobs = find_blobs_cut(fg, residual, pixels, settled, hot_delta=HOT_DELTA_C)
+        if _scene_changing(fg, blobs, settled):
             self._calm_from = t + CLUTTER_HOLD_S
         cluttered = t < self._calm_from
         live, dropped = self.tracker.update(blobs, t)
@@ -321,6 +322,20 @@ class DetectionPipeline:
         type_, incident, start = self._open.pop(key)
         detail = {"source": key, "kind": key, "duration_s": round(t - start, 3)}
         return Event(type_, "end", t, incident=incident, detail=detail)
+
+
+def _scene_changing(fg: np.ndarray, blobs: list[Blob], settled: list[Settled]) -> bool:
+    """Many blobs, or much of the view, changed at once: rain setting in, a cloud's shadow. The
+    parked vehicles the pipeline already tracks are known, not change: a full lot is not clutter."""
+    changed, count = fg, len(blobs)
+    if settled:
+        known = np.zeros(fg.shape, dtype=bool)
+        for s in settled:
+            x0, y0, x1, y1 = s.box
+            known[y0:y1, x0:x1] = True
+        changed = fg & ~known
+        count = sum(1 for b in blobs if not known[b.y0 : b.y1, b.x0 : b.x1].all())
+    return count >= CLUTTER_BLOBS or np.count_nonzero(changed) >= CLUTTER_SHARE * fg.size
 
 
 def load_model_for(config: DetectionSection) -> tuple[Classifier | None, str | None]:

@@ -229,3 +229,20 @@ def test_a_fox_whose_blob_passes_for_a_person_but_holds_a_fraction_of_the_heat_i
 
     assert len(starts(run(pipeline(), frames(30, walker(5, 12.0), base_c=5.0)), "person")) == 1
     assert starts(run(pipeline(), frames(30, walker(3, 3.0), base_c=5.0)), "person") == []
+
+
+def test_a_full_lot_of_parked_cars_does_not_hold_back_a_person() -> None:
+    """Three cars park (together a quarter of the view, tracked as vehicles); a person then walks
+    across. Parked cars the pipeline already tracks are not a changing scene: the person is reported."""
+
+    def paint(px: np.ndarray, t: float) -> None:
+        for k, row in enumerate((2, 8, 14)):
+            left = max(1.0 + 10 * k, 40.0 - 5.0 * (t - 2 * k))
+            if left < 32:
+                px[row : row + 5, round(left) : round(left) + 11] += 6.0
+        if 25.0 <= t < 40.0:
+            person(px, 30 - (t - 25.0) * 1.5, 23, height=4, excess=8.0)
+
+    events = run(pipeline(), frames(45, paint))
+    people = starts(events, "person")
+    assert len(people) == 1 and 25.0 < people[0].t <= 32.0
