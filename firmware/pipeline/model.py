@@ -112,6 +112,7 @@ class Classifier:
         self.version = version
         self.labels = LABELS
         self._interpreter = interpreter
+        self.self_tested = False
         self._input = interpreter.get_input_details()[0]
         self._output = interpreter.get_output_details()[0]
         self._in_scale, self._in_zero = self._quantisation(self._input)
@@ -142,6 +143,21 @@ class Classifier:
         self._output = self._interpreter.get_output_details()[0]
         self._capacity = capacity
         self._buffer = np.zeros(tuple(shape), dtype=self._input["dtype"])
+
+    def self_test(self) -> None:
+        """Run the model once on a blank patch, at load.
+
+        A model that loads but cannot run is then found when the unit starts, not at the first
+        thing that moves in the lot; and the update agent's ``inference`` health check holds on
+        a quiet night lot too (it would otherwise wait for motion and roll a good release back).
+        """
+        try:
+            out = self.predict(np.zeros((1, PATCH_SIZE, PATCH_SIZE), dtype=np.float32))
+        except Exception as exc:
+            raise ModelError(f"model file {self.path} failed its self-test: {exc}") from exc
+        if out.shape != (1, len(LABELS)) or not np.isfinite(out).all() or abs(float(out.sum()) - 1.0) > 0.05:
+            raise ModelError(f"model file {self.path} failed its self-test: output {out.tolist()} is no distribution")
+        self.self_tested = True
 
     def predict(self, patches: np.ndarray) -> np.ndarray:
         """Probabilities over :data:`LABELS` (float32 [N, 4], rows sum to 1) for float32 [N, P, P] patches."""
@@ -227,4 +243,6 @@ def load_classifier(path: Path | None = None) -> Classifier:
         raise ModelError(f"model file {path} cannot be loaded by the TFLite runtime: {exc}") from exc
     _check_signature(interpreter, path)
     version = _embedded_version(content) or f"unversioned-{actual[:12]}"
-    return Classifier(interpreter, path=path, sha256=actual, version=version)
+    classifier = Classifier(interpreter, path=path, sha256=actual, version=version)
+    classifier.self_test()
+    return classifier

@@ -61,8 +61,11 @@ class SystemdDuties:
         done = self._health.record.get("checks", {})
         pipeline = self.engine.pipeline if self.engine else None
         stats = getattr(pipeline, "stats", None)
+        classifier = getattr(pipeline, "classifier", None)
         if "inference" not in done and getattr(stats, "model_runs", 0):
             self._health_mark("inference", True, f"model ran {stats.model_runs} time(s)")
+        elif "inference" not in done and getattr(classifier, "self_tested", False):
+            self._health_mark("inference", True, f"model {classifier.version} passed its self-test at start")
         elif "inference" not in done and getattr(pipeline, "model_problem", None):
             self._health_mark("inference", False, str(pipeline.model_problem))
         policy = self.engine.policy if self.engine else None
