@@ -96,18 +96,3 @@ def constant_feed(workdir: Path, *, seconds: float, temperature: float = 12.0, f
     save_recording(out, Recording(frames=frames, timestamps=np.arange(n) / fps, meta={"sensor": "rig-constant"}))
     save_labels(out, [])
     return Feed(out, [], seconds, fps)
-
-
-def crossing_feed(workdir: Path, *, seconds: float, period_s: float = 6.0, fps: float = 8.0) -> Feed:
-    """An empty scene that a small warm animal crosses every ``period_s``: the model always has a
-    track to classify (an updated unit's ``inference`` health check), and no rule raises an alarm."""
-    n = int(seconds * fps)
-    rng = np.random.default_rng(11)
-    frames = (12.0 + rng.normal(0, 0.15, (n, 24, 32))).astype(np.float32)
-    for i in range(n):
-        x = 2 + int((i / fps % period_s) / period_s * 26)
-        frames[i, 18:20, x : x + 2] = 24.0
-    out = workdir / f"crossing-{seconds:g}.npz"
-    save_recording(out, Recording(frames=frames, timestamps=np.arange(n) / fps, meta={"sensor": "rig-crossing"}))
-    save_labels(out, [])
-    return Feed(out, [], seconds, fps)

@@ -21,7 +21,7 @@ from firmware.uplink.commands import sign_command
 from hil.broker import Message
 from hil.conftest import Row
 from hil.emulated import EmulatedRig
-from hil.feeds import crossing_feed
+from hil.feeds import constant_feed
 from hil.rig import Rig, wait_for
 from hil.service_manager import ServiceManager
 from hil.update_site import UpdateSite, update_site
@@ -85,7 +85,7 @@ def running_firmware(rig: Rig) -> str:
 
 def start(rig: Rig, site: UpdateSite, systemd: ServiceManager, feeds_dir: Path) -> None:
     config = {"update": systemd.update_config(site.url, HEALTH_DEADLINE_S)}
-    rig.start_unit(crossing_feed(feeds_dir, seconds=600), config=config)
+    rig.start_unit(constant_feed(feeds_dir, seconds=600), config=config)  # a quiet lot: nothing moves
     assert wait_for(lambda: rig.broker.status() == "online", 60), f"unit never came online:\n{rig.unit_log()[-3000:]}"
     assert running_firmware(rig) == site.old
 
