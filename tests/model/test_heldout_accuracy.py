@@ -23,8 +23,8 @@ RUNS = [
     ("car-fire", 985, (60, 80)),
 ]
 
-# measured with model 2026.11.0 (sha256 fa8164b3…) on these runs, recall / precision:
-# person 0.938 / 0.867, vehicle 0.917 / 0.952, fire 1.000 / 0.996, other 0.917 / 0.951
+# measured with model 2026.11.0 (sha256 380cc3a4…) on these runs, recall / precision:
+# person 0.968 / 0.812, vehicle 0.904 / 0.956, fire 1.000 / 0.992, other 0.883 / 0.975
 RECALL_FLOOR = {"person": 0.80, "vehicle": 0.75, "fire": 0.90, "other": 0.80}
 PRECISION_FLOOR = {"person": 0.70, "vehicle": 0.75, "fire": 0.90, "other": 0.85}
 
