@@ -43,6 +43,8 @@ CLUTTER_BLOBS = 10  # this many blobs at once: the scene itself is changing (rai
 CLUTTER_SHARE = 0.2
 CLUTTER_HOLD_S = 15.0  # no new person/vehicle/motion incident until the scene has been calm this long
 CLUTTER_TAU_S = 8.0  # and the background catches up this fast meanwhile
+KNOWN_AFTER_S = 2.0  # a track this old, seen in this share of frames, is known: not scene change
+KNOWN_SEEN_SHARE = 0.9
 SETTLED_S = 2.0  # a vehicle still this long has a box that a driver's pixels are cut away from
 CLASSIFY_EVERY_S = 0.25  # class evidence changes slowly; the probabilities are smoothed over 0.5 s
 
@@ -115,7 +117,7 @@ class DetectionPipeline:
         thermal = frame.kind == "thermal"
         settled = self._settled_boxes(t, pixels.shape)
         blobs = find_blobs_cut(fg, residual, pixels, settled, hot_delta=HOT_DELTA_C)
-        if _scene_changing(fg, blobs, settled):
+        if _scene_changing(fg, blobs, self._known_boxes()):
             self._calm_from = t + CLUTTER_HOLD_S
         cluttered = t < self._calm_from
         live, dropped = self.tracker.update(blobs, t)
@@ -291,6 +293,18 @@ class DetectionPipeline:
             out.append(Settled(box, tr.anchor, max(self.tracker.still_px, 0.25 * tr.size())))
         return out
 
+    def _known_boxes(self) -> list[tuple[int, int, int, int]]:
+        """Boxes of established objects: classified or reported, tracked for a while in nearly every
+        frame. Rain and shimmer make flickering, unclassified blobs, which never qualify."""
+        out = []
+        for tr in self.tracker.tracks.values():
+            st = self.book.states.get(tr.id)
+            if st is None or tr.age < KNOWN_AFTER_S or tr.seen_share < KNOWN_SEEN_SHARE:
+                continue
+            if st.open or st.label != "other":
+                out.append(tr.box)
+        return out
+
     def _objects(self) -> list[Track]:
         """Tracks that are something (classified, or with an open incident): their pixels stay
         out of the background. Unclassified blobs are learnt, so noise and ghosts fade away."""
@@ -324,17 +338,16 @@ class DetectionPipeline:
         return Event(type_, "end", t, incident=incident, detail=detail)
 
 
-def _scene_changing(fg: np.ndarray, blobs: list[Blob], settled: list[Settled]) -> bool:
-    """Many blobs, or much of the view, changed at once: rain setting in, a cloud's shadow. The
-    parked vehicles the pipeline already tracks are known, not change: a full lot is not clutter."""
+def _scene_changing(fg: np.ndarray, blobs: list[Blob], known: list[tuple[int, int, int, int]]) -> bool:
+    """Many blobs, or much of the view, changed at once: rain setting in, a cloud's shadow. Objects
+    the pipeline already tracks are known, not change: a full lot is not clutter."""
     changed, count = fg, len(blobs)
-    if settled:
-        known = np.zeros(fg.shape, dtype=bool)
-        for s in settled:
-            x0, y0, x1, y1 = s.box
-            known[y0:y1, x0:x1] = True
-        changed = fg & ~known
-        count = sum(1 for b in blobs if not known[b.y0 : b.y1, b.x0 : b.x1].all())
+    if known:
+        mask = np.zeros(fg.shape, dtype=bool)
+        for x0, y0, x1, y1 in known:
+            mask[y0:y1, x0:x1] = True
+        changed = fg & ~mask
+        count = sum(1 for b in blobs if not mask[b.y0 : b.y1, b.x0 : b.x1].all())
     return count >= CLUTTER_BLOBS or np.count_nonzero(changed) >= CLUTTER_SHARE * fg.size
 
 

@@ -90,6 +90,13 @@ def _sample(blob: Blob, t: float) -> Sample:
     )
 
 
+def _fits(primary: Blob, parts: list[Blob]) -> bool:
+    """The parts together span at most twice the primary blob (plus a pixel) each way."""
+    width = max(b.x1 for b in parts) - min(b.x0 for b in parts)
+    height = max(b.y1 for b in parts) - min(b.y0 for b in parts)
+    return width <= 2 * primary.width + 1 and height <= 2 * primary.height + 1
+
+
 def merge_blobs(blobs: list[Blob]) -> Blob:
     """One blob covering several fragments of the same object."""
     if len(blobs) == 1:
@@ -148,9 +155,11 @@ class Tracker:
                 continue
             for ti, parts in assigned.items():
                 # a fragment lies inside the box the object had; anything that would stretch the
-                # box is a new object stepping away (a driver leaving their car), not a fragment
+                # box is a new object stepping away (a driver leaving their car), not a fragment.
+                # Nor may fragments double the object matched this frame: a merged box would
+                # otherwise keep holding a neighbour as the object walks away from it.
                 x0, y0, x1, y1 = tracks[ti].box
-                if x0 <= b.x0 and b.x1 <= x1 and y0 <= b.y0 and b.y1 <= y1:
+                if x0 <= b.x0 and b.x1 <= x1 and y0 <= b.y0 and b.y1 <= y1 and _fits(parts[0], [*parts, b]):
                     parts.append(b)
                     used.add(bi)
                     break

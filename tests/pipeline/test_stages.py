@@ -246,3 +246,18 @@ def test_a_full_lot_of_parked_cars_does_not_hold_back_a_person() -> None:
     events = run(pipeline(), frames(45, paint))
     people = starts(events, "person")
     assert len(people) == 1 and 25.0 < people[0].t <= 32.0
+
+
+def test_a_person_walking_away_from_a_warm_thing_beside_them_is_not_held_by_it() -> None:
+    """Someone steps away from a warm thing on the ground (a bag, a motorbike) that touched them
+    for a moment: the fragment rule must not keep the two in one ever-wider box."""
+
+    def paint(px: np.ndarray, t: float) -> None:
+        if t >= 2.0:
+            px[4:6, 1:3] += 6.0
+        if 6.0 <= t < 26.0:
+            person(px, 2.0 + (t - 6.0) * 1.2, 7, height=4, excess=8.0)
+
+    people = starts(run(pipeline(), frames(30, paint)), "person")
+    assert len(people) == 1 and 6.0 < people[0].t <= 11.0
+    assert people[0].bbox is not None and people[0].bbox[2] <= 3 / 32  # the person's width, not the span
