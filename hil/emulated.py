@@ -61,7 +61,7 @@ class EmulatedRig(Rig):
         self.port_link = workdir / "ttyMLX0"
         self.log_path = workdir / "unit.log"
         self.command_key = workdir / "command.key"
-        self.command_key.write_bytes(secrets.token_bytes(32))
+        self.command_key.write_bytes(secrets.token_hex(32).encode())  # text, as provisioning writes it
         self.command_key.chmod(0o600)
 
         self.mosquitto = Mosquitto(workdir / "broker")

@@ -27,7 +27,7 @@ UNIT = "upd-1"
 
 
 def start_daemon(tmp_path: Path, broker: Mosquitto) -> tuple[subprocess.Popen[bytes], Path, bytes]:
-    key = secrets.token_bytes(32)
+    key = secrets.token_hex(32).encode()  # as provisioning writes it: text, so the daemon may strip a newline
     key_path = tmp_path / "command.key"
     key_path.write_bytes(key)
     state = tmp_path / "state"
