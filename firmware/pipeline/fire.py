@@ -12,9 +12,10 @@ combines:
 * **flicker**: how much the hottest pixel jumps from frame to frame beyond a smooth trend (the
   second difference, in °C): flames flicker at 1–10 Hz, a smouldering hood or a cooling engine
   changes smoothly;
-* **persistence**: the object appeared where it is, never moved clear of that spot, stayed still
-  for the whole window, and its hottest point stayed put (cars drive in with hot, pulsing
-  exhausts; a blob of people and cars has its hottest point wander; fires don't drive);
+* **persistence**: the object stayed still for the whole window, and its hottest point stayed
+  put (a blob of people and cars has its hottest point wander; fires don't drive); one that
+  drove in must have stood still for ``PARKED_S`` first (it arrives with a hot, pulsing exhaust
+  and a hood that then cools: no growth), so a car that parks and later catches fire is found;
 * **model**: the classifier's fire probability, when a model is loaded.
 
 A barbecue is hot but steady and small; a hot engine is stationary but cools (shrinks); a person
@@ -35,8 +36,11 @@ FLICKER_NOISE_C = 0.5
 FLICKER_FULL_C = 4.0
 FLICKER_QUANTILE = 0.75  # flames need to fill only the last quarter of the window
 LONG_LOOK_S = 10.0
+PARKED_S = 20.0  # a car that drove in counts as parked, and may burn, after standing this long
 MIN_GROWTH_MASS = 10.0  # °C·px: growth from next to nothing is noise, not a fire
 SCORE_TO_CONFIRM = 0.5
+MODEL_VETO = 0.05
+MODEL_OVERRULED_S = 12.0  # 3× the default confirmation time
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +53,7 @@ class FireEvidence:
     score: float
 
     @property
-    def is_fire(self) -> bool:
+    def physics_says_fire(self) -> bool:
         return (
             self.persistent
             and self.rise >= 0.3
@@ -57,6 +61,12 @@ class FireEvidence:
             and self.flicker >= 0.15
             and self.score >= SCORE_TO_CONFIRM
         )
+
+    @property
+    def model_objects(self) -> bool:
+        """The model, when loaded, is sure this is no fire (a car with people around it, an
+        idling exhaust): the physics alone must then hold for ``MODEL_OVERRULED_S``."""
+        return self.model is not None and self.model < MODEL_VETO
 
     def as_detail(self) -> dict[str, float]:
         d = {"rise": self.rise, "growth": self.growth, "flicker": self.flicker, "score": self.score}
@@ -90,8 +100,8 @@ def fire_evidence(
     """The evidence over the last ``window_s`` seconds, or None while the track is younger than that."""
     if t - track.first_t < window_s * 0.95 or track.history[-1].peak_excess < RISE_MIN_C:
         return None
-    if track.displaced or track.still_for(t) < window_s * 0.95:
-        return None  # it moves or moved here: not a fire, and not worth the arithmetic below
+    if track.still_for(t) < window_s * 0.95 or (track.displaced and track.still_for(t) < PARKED_S):
+        return None  # it moves or just arrived: not a fire, and not worth the arithmetic below
     samples = [s for s in track.history if s.t >= t - window_s]
     if len(samples) < 4:
         return None
@@ -112,7 +122,7 @@ def fire_evidence(
     level = jumps[min(len(jumps) - 1, int(FLICKER_QUANTILE * len(jumps)))] if jumps else 0.0
     flicker = _clip01((level - FLICKER_NOISE_C) / (FLICKER_FULL_C - FLICKER_NOISE_C))
     persistent = (
-        not track.displaced
+        (not track.displaced or track.still_for(t) >= PARKED_S)
         and track.still_for(t) >= window_s * 0.95
         and math.hypot(track.vx, track.vy) < 0.5
         and _peak_stays(samples, still_px)

@@ -28,7 +28,7 @@ import numpy as np
 from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
 from firmware.pipeline.classify import LABELS
-from firmware.pipeline.fire import FireEvidence
+from firmware.pipeline.fire import MODEL_OVERRULED_S, FireEvidence
 from firmware.pipeline.tracker import Track
 from firmware.pipeline.zones import Zone
 
@@ -58,6 +58,7 @@ class TrackState:
     zone_since: float = 0.0
     incidents: dict[str, Incident] = field(default_factory=dict)  # "object" and "fire" slots
     fire: FireEvidence | None = None
+    fire_since: float | None = None  # physics has said fire continuously since
 
     @property
     def open(self) -> bool:
@@ -112,7 +113,7 @@ class IncidentBook:
             st.zone, st.zone_since = zone_name, t
         events: list[Event] = []
         bbox = normalised_bbox(track, shape)
-        if st.fire is not None and st.fire.is_fire and "fire" not in st.incidents:
+        if self._fire_confirmed(st, t) and "fire" not in st.incidents:
             events.append(self._start(st, "fire", "fire", t, st.fire.score, None, bbox, st.fire.as_detail()))
         watched = zone is not None and zone.armed if self.zones_configured else True
         if not watched or hold:
@@ -128,6 +129,17 @@ class IncidentBook:
         conf = float(st.probs[LABELS.index(wanted)]) if wanted != "motion" else 1.0 - float(st.probs.max()) + 0.25
         events.append(self._start(st, "object", wanted, t, conf, zone_name, bbox, {"track": track.id}))
         return events
+
+    @staticmethod
+    def _fire_confirmed(st: TrackState, t: float) -> bool:
+        """Physics says fire and the model does not object, or physics has said so long enough
+        to overrule it: a missed fire costs more than a late one."""
+        if st.fire is None or not st.fire.physics_says_fire:
+            st.fire_since = None
+            return False
+        if st.fire_since is None:
+            st.fire_since = t
+        return not st.fire.model_objects or t - st.fire_since >= MODEL_OVERRULED_S
 
     def _object_type(
         self, track: Track, st: TrackState, zone: Zone | None, t: float, thermal: bool

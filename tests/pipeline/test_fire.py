@@ -49,3 +49,46 @@ def test_hot_engine_of_an_arriving_car_is_not_a_fire(seed: int) -> None:
     events, labels = detect("car-arrival", seed, 150.0)
     assert any(lb.type == "vehicle" for lb in labels)
     assert starts(events, "fire") == []
+
+
+def test_a_car_that_drove_in_and_parked_then_catches_fire_is_a_fire() -> None:
+    """Most car fires start in a car that arrived earlier: having driven in must not rule it out."""
+    import numpy as np
+
+    from tests.pipeline.scenes import frames, run
+
+    rng = np.random.default_rng(5)
+
+    def paint(px: np.ndarray, t: float) -> None:
+        left = max(10.0, 34.0 - 6.0 * t)  # drives in from the right, parks at column 10 after 4 s
+        px[12:18, round(left) : round(left) + 10] += 5.0
+        if t >= 45.0:  # flames on the parked car: growing, flickering, hot
+            size = min(6, 1 + int((t - 45.0) / 1.5))
+            px[14 - size // 2 : 14 + (size + 1) // 2, 13 : 13 + size] += 60.0 + rng.normal(0.0, 15.0)
+
+    fires = starts(run(pipeline(), frames(60, paint)), "fire")
+    assert len(fires) == 1 and 45.0 <= fires[0].t <= 45.0 + 4.0 + 1.0
+
+
+@pytest.mark.parametrize(("model", "confirmed_after"), [(None, 0.0), (0.6, 0.0), (0.0, 12.0)])
+def test_a_model_sure_it_is_no_fire_delays_the_alarm_but_cannot_stop_it(
+    model: float | None, confirmed_after: float
+) -> None:
+    """Physics says fire every frame. Without a model, or with one that sees fire, the alarm is
+    immediate; a model sure it is no fire (a car with its driver beside it, an idling exhaust)
+    holds the alarm until physics has said fire for 12 s on end: late rather than never."""
+    from firmware.config.detection import DetectionSection
+    from firmware.pipeline.fire import FireEvidence
+    from firmware.pipeline.incidents import IncidentBook
+    from firmware.pipeline.tracker import Track
+
+    book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
+    track = Track(id=1, box=(10, 10, 14, 14), cx=12.0, cy=12.0, first_t=0.0, last_t=0.0)
+    first_alarm = None
+    for i in range(20 * 8):
+        t = i / 8
+        book.state(track).fire = FireEvidence(1.0, 1.0, 1.0, True, model, 0.8)
+        if any(e.type == "fire" for e in book.decide(track, None, t, (24, 32), thermal=True)):
+            first_alarm = t
+            break
+    assert first_alarm == confirmed_after
