@@ -284,7 +284,7 @@ class DetectionPipeline:
         out = []
         for tr in self.tracker.tracks.values():
             st = self.book.states.get(tr.id)
-            if st is None or st.label != "vehicle" or tr.last_t < t - 0.5 or tr.still_for(t) < SETTLED_S:
+            if st is None or not st.is_vehicle or tr.last_t < t - 0.5 or tr.still_for(t) < SETTLED_S:
                 continue
             if "fire" in st.incidents or (st.fire is not None and st.fire.score > 0.2):
                 continue

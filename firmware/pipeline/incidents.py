@@ -35,6 +35,7 @@ from firmware.pipeline.zones import Zone
 BBox = tuple[float, float, float, float]
 PROB_SMOOTH_S = 0.5
 MIN_CLASS_PROB = 0.55  # the class must be more likely than all the others together, with a margin
+WALKED_OFF_PROB = 0.7
 MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pixels are not
 
 
@@ -63,6 +64,12 @@ class TrackState:
     @property
     def open(self) -> bool:
         return bool(self.incidents)
+
+    @property
+    def is_vehicle(self) -> bool:
+        """Classed as a vehicle now, or reported as one (a small car far off can look person-sized)."""
+        reported = self.incidents.get("object")
+        return self.label == "vehicle" or (reported is not None and reported.type == "vehicle")
 
 
 def normalised_bbox(track: Track, shape: tuple[int, int]) -> BBox:
@@ -120,6 +127,9 @@ class IncidentBook:
             return events
         wanted = self._object_type(track, st, zone, t, thermal)
         current = st.incidents.get("object")
+        if current is not None and current.type == "vehicle" and wanted == "person" and self._walked_off(track, st, t):
+            events.append(self._end(st, "object", t, bbox))
+            current = None
         if wanted is None or (current is not None and current.type != "motion"):
             return events  # a person or vehicle incident keeps its type until its track is gone
         if current is not None and wanted == "motion":
@@ -129,6 +139,12 @@ class IncidentBook:
         conf = float(st.probs[LABELS.index(wanted)]) if wanted != "motion" else 1.0 - float(st.probs.max()) + 0.25
         events.append(self._start(st, "object", wanted, t, conf, zone_name, bbox, {"track": track.id}))
         return events
+
+    @staticmethod
+    def _walked_off(track: Track, st: TrackState, t: float) -> bool:
+        """A vehicle's track that has become, beyond doubt, someone walking: the driver stepped out
+        next to the car and the tracker followed them, not the car (the car gets a new track)."""
+        return float(st.probs[LABELS.index("person")]) >= WALKED_OFF_PROB and track.still_for(t) < 1.0
 
     @staticmethod
     def _fire_confirmed(st: TrackState, t: float) -> bool:

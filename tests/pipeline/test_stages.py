@@ -261,3 +261,32 @@ def test_a_person_walking_away_from_a_warm_thing_beside_them_is_not_held_by_it()
     people = starts(run(pipeline(), frames(30, paint)), "person")
     assert len(people) == 1 and 6.0 < people[0].t <= 11.0
     assert people[0].bbox is not None and people[0].bbox[2] <= 3 / 32  # the person's width, not the span
+
+
+def test_a_vehicle_track_that_walks_off_as_a_person_becomes_a_person_incident() -> None:
+    """The tracker may follow a driver rather than their small, far car as they step out: once
+    that track is plainly someone walking, the vehicle incident ends and a person one starts; a
+    parked car whose look merely drifts towards 'person' keeps its vehicle incident."""
+    import math
+
+    from firmware.config.detection import DetectionSection
+    from firmware.pipeline.blobs import Blob
+    from firmware.pipeline.incidents import IncidentBook
+    from firmware.pipeline.tracker import Tracker
+
+    def run_book(walks: bool) -> list[tuple[str, str]]:
+        book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
+        tracker = Tracker()
+        seen: list[tuple[str, str]] = []
+        for i in range(30 * 8):
+            t = i / 8
+            x = 2.0 + min(t, 5.0) * 2.0 + (max(0.0, t - 15.0) * 1.0 if walks else 0.0)
+            blob = Blob(math.floor(x), 10, math.floor(x) + 4, 14, 12, x + 2, 12.0, 5.0, 6.0, 16.0, x + 2, 12.0, 0, 1.0)
+            (track,), _ = tracker.update([blob], t)
+            person = t >= 15.0
+            book.observe(track, np.array([0.85, 0.1, 0.0, 0.05] if person else [0.05, 0.9, 0.0, 0.05]), t)
+            seen += [(e.type, e.phase) for e in book.decide(track, None, t, (24, 32), thermal=True)]
+        return seen
+
+    assert run_book(walks=True) == [("vehicle", "start"), ("vehicle", "end"), ("person", "start")]
+    assert run_book(walks=False) == [("vehicle", "start")]
