@@ -61,7 +61,8 @@ def plan(seeds: list[int], nuisance_hours: float, shape: tuple[int, int], fps: f
     hour = SCENARIOS[NUISANCE].length_s
     full, rest = divmod(nuisance_hours * 3600.0, hour)
     lengths = [hour] * int(full) + ([rest] if rest >= 1.0 else [])
-    jobs += [Job(NUISANCE, EVALUATION_SEEDS_START + i, s, shape, fps) for i, s in enumerate(lengths)]
+    first = min(seeds, default=EVALUATION_SEEDS_START)  # another seed range gets other nuisance hours too
+    jobs += [Job(NUISANCE, first + i, s, shape, fps) for i, s in enumerate(lengths)]
     return jobs
 
 
