@@ -117,8 +117,10 @@ def test_update_passes_health_check(
     start(rig, site, systemd, feeds_dir)
     report, progress, took = update(rig, systemd, site.good)
 
+    # the unit samples the agent's state every 0.5 s: a download from the LAN can be over sooner,
+    # so only the install (seconds: a virtualenv is built) is sure to be seen
     states = [p["state"] for p in progress]
-    assert "Download" in states and "ArtifactInstall" in states, f"progress seen: {states}"
+    assert "ArtifactInstall" in states and states.index("ArtifactInstall") < len(states) - 1, f"progress: {states}"
     got = report.payload
     assert got["outcome"] == "success", f"{got}\nagent log:\n{systemd.log()[-3000:]}"
     assert (got["version"], got["running"]) == (site.good, site.good), got
