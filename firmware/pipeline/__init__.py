@@ -21,7 +21,7 @@ from firmware.pipeline.background import Background, median
 from firmware.pipeline.blobs import Blob, Settled, find_blobs_cut
 from firmware.pipeline.classify import LABELS, PersonScale, combine, physics_likelihoods
 from firmware.pipeline.fire import fire_evidence
-from firmware.pipeline.incidents import IncidentBook, normalised_bbox
+from firmware.pipeline.incidents import IncidentBook, TrackState, normalised_bbox
 from firmware.pipeline.tracker import Track, Tracker
 from firmware.pipeline.zones import ZoneMap
 from hw.frame import ThermalFrame
@@ -43,10 +43,30 @@ CLUTTER_BLOBS = 10  # this many blobs at once: the scene itself is changing (rai
 CLUTTER_SHARE = 0.2
 CLUTTER_HOLD_S = 15.0  # no new person/vehicle/motion incident until the scene has been calm this long
 CLUTTER_TAU_S = 8.0  # and the background catches up this fast meanwhile
+CONTINUE_S = 3.0  # a new track this soon after a person was lost nearby continues their evidence
 KNOWN_AFTER_S = 2.0  # a track this old, seen in this share of frames, is known: not scene change
 KNOWN_SEEN_SHARE = 0.9
 SETTLED_S = 2.0  # a vehicle still this long has a box that a driver's pixels are cut away from
 CLASSIFY_EVERY_S = 0.25  # class evidence changes slowly; the probabilities are smoothed over 0.5 s
+
+
+@dataclass(slots=True)
+class _Lost:
+    """A person-like track as it was when last seen, for :meth:`DetectionPipeline._continue_people`."""
+
+    t: float
+    cx: float
+    cy: float
+    vx: float
+    vy: float
+    size: float
+    displaced: bool
+    state: TrackState
+
+    def distance(self, tr: Track, t: float) -> float:
+        """From where this person would be now, walking on as they were."""
+        dt = min(t - self.t, CONTINUE_S)
+        return math.hypot(tr.cx - (self.cx + self.vx * dt), tr.cy - (self.cy + self.vy * dt))
 
 
 @dataclass(slots=True)
@@ -89,6 +109,7 @@ class DetectionPipeline:
         self._calm_from = -math.inf
         self._open: dict[str, tuple[EventType, str, float]] = {}  # tamper / trouble incidents
         self._announced_model = False
+        self._lost: list[_Lost] = []
 
     # -- the Pipeline protocol -------------------------------------------------------------
 
@@ -122,7 +143,9 @@ class DetectionPipeline:
         cluttered = t < self._calm_from
         live, dropped = self.tracker.update(blobs, t)
         for tr in dropped:
+            self._remember_lost(tr)
             events.extend(self.book.close(tr.id, t, normalised_bbox(tr, pixels.shape)))
+        self._continue_people(live, t)
         if thermal:
             events.extend(self._run_model(live, pixels, bg, t))
         for tr in live:
@@ -138,6 +161,7 @@ class DetectionPipeline:
     def finish(self, t: float) -> list[Event]:
         events = self.book.close_all(t)
         self.tracker.clear()
+        self._lost.clear()
         for key in list(self._open):
             events.append(self._close_global(key, t))
         return events
@@ -181,6 +205,7 @@ class DetectionPipeline:
         """A new sensor or resolution: relearn the scene and end what the old view was tracking."""
         events = self.book.close_all(t) if self._shape is not None else []
         self.tracker.clear()
+        self._lost.clear()
         self._kind, self._shape = kind, shape
         self._frozen = np.zeros(shape, dtype=bool)
         self._backgrounds.pop(kind, None)
@@ -216,6 +241,7 @@ class DetectionPipeline:
             self._tamper_since = None
             events.extend(self.book.close_all(t))
             self.tracker.clear()
+            self._lost.clear()
             if "tamper" in self._open:
                 events.append(self._close_global("tamper", t))
         return True
@@ -292,6 +318,40 @@ class DetectionPipeline:
             box = (max(0, x0 - 1), max(0, y0 - 1), min(w, x1 + 1), min(h, y1 + 1))
             out.append(Settled(box, tr.anchor, max(self.tracker.still_px, 0.25 * tr.size())))
         return out
+
+    def _remember_lost(self, tr: Track) -> None:
+        st = self.book.states.get(tr.id)
+        if st is not None and st.label == "person":
+            self._lost.append(_Lost(tr.last_t, tr.cx, tr.cy, tr.vx, tr.vy, tr.size(), tr.displaced, st))
+
+    def _continue_people(self, live: list[Track], t: float) -> None:
+        """A new track where a person was lost a moment ago continues that person's evidence.
+
+        Walking past a car or a fire, a person's blob merges into it and comes out again as a new
+        track; without this the confirmation clock restarts at every merge, and someone who keeps
+        brushing past things is never reported. Candidates are people lost (or coasting unseen)
+        within ``CONTINUE_S``, near where the new track appeared."""
+        self._lost = [lost for lost in self._lost if t - lost.t <= CONTINUE_S]
+        fresh = [tr for tr in live if tr.hits == 1 and tr.seen_now]
+        if not fresh:
+            return
+        candidates = list(self._lost)
+        for tr in live:
+            st = self.book.states.get(tr.id)
+            if not tr.seen_now and st is not None and st.label == "person" and t - tr.last_t <= CONTINUE_S:
+                candidates.append(_Lost(tr.last_t, tr.cx, tr.cy, tr.vx, tr.vy, tr.size(), tr.displaced, st))
+        for tr in fresh:
+            near = [c for c in candidates if c.distance(tr, t) <= max(3.0, c.size)]
+            if not near:
+                continue
+            c = min(near, key=lambda c: c.distance(tr, t))
+            st = self.book.state(tr)
+            st.probs = c.state.probs.copy()
+            st.model = None if c.state.model is None else c.state.model.copy()
+            st.label, st.label_since = c.state.label, c.state.label_since
+            tr.displaced = tr.displaced or c.displaced
+            candidates.remove(c)
+            self._lost = [lost for lost in self._lost if lost is not c]
 
     def _known_boxes(self) -> list[tuple[int, int, int, int]]:
         """Boxes of established objects: classified or reported, tracked for a while in nearly every

@@ -290,3 +290,16 @@ def test_a_vehicle_track_that_walks_off_as_a_person_becomes_a_person_incident() 
 
     assert run_book(walks=True) == [("vehicle", "start"), ("vehicle", "end"), ("person", "start")]
     assert run_book(walks=False) == [("vehicle", "start")]
+
+
+def test_a_person_seen_in_short_glimpses_between_cars_is_reported() -> None:
+    """Someone walks along a row of parked cars, visible 2.5 s at a time between them and hidden
+    2.5 s behind each (longer than a track may coast): each glimpse is shorter than the 3 s
+    confirmation, but every new track where they were heading carries their evidence on."""
+
+    def paint(px: np.ndarray, t: float) -> None:
+        if 5.0 <= t < 17.5 and (t - 5.0) % 5.0 < 2.5:
+            person(px, 2.0 + (t - 5.0) * 1.5, 18, height=5, excess=8.0)
+
+    people = starts(run(pipeline(), frames(20, paint)), "person")
+    assert len(people) == 1 and 10.0 <= people[0].t <= 17.5
