@@ -3,12 +3,15 @@
 frame → ``Pipeline.process`` → incident events → ``Policy.on_event`` → output actions, and
 ``Policy.tick`` once per frame for timed steps. Time is the frame's timestamp (recording
 seconds in a replay), so a replay reproduces what the unit would have done, to the frame.
+With ``write_ahead`` set (the daemon: the outbox), every event is stored before the policy acts
+on it, so a power cut just after a siren came on never loses the alarm behind it.
 The hard maximum on-time guard is *not* driven from here: it runs on its own timer in the
 daemon so a stalled pipeline cannot hold a siren on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -39,12 +42,16 @@ class Policy(Protocol):
 class StepResult:
     events: list[Event] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
+    recorded: bool = False  # the events went through ``write_ahead`` already
 
 
 class Engine:
-    def __init__(self, pipeline: Pipeline, policy: Policy | None = None) -> None:
+    def __init__(
+        self, pipeline: Pipeline, policy: Policy | None = None, *, write_ahead: Callable[[Event], None] | None = None
+    ) -> None:
         self.pipeline = pipeline
         self.policy = policy
+        self.write_ahead = write_ahead
 
     def step(self, frame: ThermalFrame) -> StepResult:
         return self._route(self.pipeline.process(frame), frame.timestamp)
@@ -58,6 +65,10 @@ class Engine:
 
     def _route(self, events: list[Event], now: float) -> StepResult:
         result = StepResult(events=events)
+        if self.write_ahead is not None:
+            for event in events:
+                self.write_ahead(event)
+            result.recorded = True
         if self.policy is not None:
             for event in events:
                 result.actions.extend(self.policy.on_event(event))

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from firmware import __version__
 from firmware.config import UnitConfig
 from firmware.engine import Engine, StepResult, build_engine
+from firmware.events import Event
 from firmware.service.debug import faults_from_env
 from firmware.service.frames import EngineWorker, SensorReader, name_os_thread
 from firmware.service.liveness import Liveness, Verdict
@@ -90,6 +91,7 @@ class Daemon(SystemdDuties, EventRecorder):
         self._stopping = asyncio.Event()
         self._fps = 0.0
         self._trace = open(env[TRACE_ENV], "a", buffering=1) if env.get(TRACE_ENV) else None  # noqa: SIM115
+        self._step_wall: float | None = None  # wall time of the frame the engine thread is on
         self._health: Any = None
         self._background: set[asyncio.Future[None]] = set()
 
@@ -193,9 +195,15 @@ class Daemon(SystemdDuties, EventRecorder):
         # threads the policy's devices start (gpiozero input sampling, timers) inherit this name
         name_os_thread("pv-gpio")
         try:
-            return build_engine(self.config, pin_factory=self.pin_factory, play_audio=self.play_audio)
+            engine = build_engine(self.config, pin_factory=self.pin_factory, play_audio=self.play_audio)
         finally:
             name_os_thread("pv-engine")
+        engine.write_ahead = self._write_ahead
+        return engine
+
+    def _write_ahead(self, event: Event) -> None:
+        """Engine thread: the event is in the outbox before the policy switches anything for it."""
+        self.record_event(event, frame_wall=self._step_wall)
 
     def armed(self) -> bool | None:
         return self.armed_at(time.monotonic())
@@ -221,6 +229,7 @@ class Daemon(SystemdDuties, EventRecorder):
     def _step(self, frame: ThermalFrame, wall: float) -> None:
         """Engine thread."""
         self._frame_queued = False
+        self._step_wall = wall
         assert self.engine is not None
         self.liveness.step_begins()
         self.faults.maybe_hang(self.liveness.frames_done)
@@ -269,7 +278,8 @@ class Daemon(SystemdDuties, EventRecorder):
 
     def _on_result(self, result: StepResult, frame: ThermalFrame | None, wall: float, done: float) -> None:
         for event in result.events:
-            self.record_event(event, frame_wall=wall)
+            if not result.recorded:
+                self.record_event(event, frame_wall=wall)
             if frame is not None and event.is_alarm and event.phase == "start":
                 self._send_snapshot(frame, event)
         for action in result.actions:

@@ -163,3 +163,15 @@ def test_daily_selftest_runs_in_policy_time_without_blocking(clock, tmp_path: Pa
         assert {a.reason for a in rig.actions} == {"self-test", "released (self-test)"}
     finally:
         policy.close()
+
+
+def test_an_alarm_is_stored_before_any_output_announces_it(make_rig: Callable[..., Rig]) -> None:
+    """Write-ahead: when the engine hands a fire alarm to the daemon's outbox, the siren and the
+    floodlight are still off; a power cut the instant they come on cannot lose the alarm."""
+    rig = make_rig()
+    seen_at_store: list[dict[str, str]] = []
+    engine = Engine(pipeline=None, policy=rig.policy, write_ahead=lambda e: seen_at_store.append(rig.policy.states()))  # type: ignore[arg-type]
+    result = engine.inject(Event(type="fire", phase="start", t=T0, incident="f1"))
+    assert result.recorded
+    assert seen_at_store and seen_at_store[0]["siren"] == "off" and seen_at_store[0]["floodlight"] == "off"
+    assert rig.policy.states()["siren"] != "off"
