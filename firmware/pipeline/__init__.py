@@ -18,7 +18,7 @@ import numpy as np
 from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
 from firmware.pipeline.background import Background, median
-from firmware.pipeline.blobs import Blob, Settled, find_blobs_cut
+from firmware.pipeline.blobs import Blob, Box, Settled, box_mask, find_blobs_cut
 from firmware.pipeline.classify import LABELS, PersonScale, combine, physics_likelihoods
 from firmware.pipeline.fire import fire_evidence
 from firmware.pipeline.incidents import IncidentBook, TrackState, normalised_bbox
@@ -353,7 +353,7 @@ class DetectionPipeline:
             candidates.remove(c)
             self._lost = [lost for lost in self._lost if lost is not c]
 
-    def _known_boxes(self) -> list[tuple[int, int, int, int]]:
+    def _known_boxes(self) -> list[Box]:
         """Boxes of established objects: classified or reported, tracked for a while in nearly every
         frame. Rain and shimmer make flickering, unclassified blobs, which never qualify."""
         out = []
@@ -376,13 +376,7 @@ class DetectionPipeline:
         return out
 
     def _frozen_mask(self, tracks: list[Track], shape: tuple[int, int]) -> np.ndarray:
-        frozen = self._frozen
-        frozen.fill(False)
-        h, w = shape
-        for tr in tracks:
-            x0, y0, x1, y1 = tr.box
-            frozen[max(0, y0 - 1) : min(h, y1 + 1), max(0, x0 - 1) : min(w, x1 + 1)] = True
-        return frozen
+        return box_mask(shape, (tr.box for tr in tracks), grow=1, out=self._frozen)
 
     # -- tamper and trouble incidents ----------------------------------------------------------
 
@@ -398,14 +392,12 @@ class DetectionPipeline:
         return Event(type_, "end", t, incident=incident, detail=detail)
 
 
-def _scene_changing(fg: np.ndarray, blobs: list[Blob], known: list[tuple[int, int, int, int]]) -> bool:
+def _scene_changing(fg: np.ndarray, blobs: list[Blob], known: list[Box]) -> bool:
     """Many blobs, or much of the view, changed at once: rain setting in, a cloud's shadow. Objects
     the pipeline already tracks are known, not change: a full lot is not clutter."""
     changed, count = fg, len(blobs)
     if known:
-        mask = np.zeros(fg.shape, dtype=bool)
-        for x0, y0, x1, y1 in known:
-            mask[y0:y1, x0:x1] = True
+        mask = box_mask(fg.shape, known)
         changed = fg & ~mask
         count = sum(1 for b in blobs if not mask[b.y0 : b.y1, b.x0 : b.x1].all())
     return count >= CLUTTER_BLOBS or np.count_nonzero(changed) >= CLUTTER_SHARE * fg.size

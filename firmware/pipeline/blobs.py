@@ -8,11 +8,13 @@ so this costs far less than a per-pixel flood fill and needs no image-processing
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 MIN_PIECE_PX = 2
+Box = tuple[int, int, int, int]
 
 
 @dataclass(slots=True)
@@ -163,7 +165,7 @@ def find_blobs(
 class Settled:
     """An object standing still: its box, where its centre stands, and how far that may wander."""
 
-    box: tuple[int, int, int, int]
+    box: Box
     anchor: tuple[float, float]
     radius: float
 
@@ -185,28 +187,37 @@ def find_blobs_cut(
     blobs = find_blobs(fg, residual, pixels, **kwargs)  # type: ignore[arg-type]
     if not settled or not blobs:
         return blobs
-    cutting = []
-    for s in settled:
-        inside = np.zeros(fg.shape, dtype=bool)
-        x0, y0, x1, y1 = s.box
-        inside[y0:y1, x0:x1] = True
-        crossing = [b for b in blobs if _crosses(inside, b)]
-        if crossing and all(math.hypot(b.cx - s.anchor[0], b.cy - s.anchor[1]) <= s.radius for b in crossing):
-            cutting.append(inside)
+    cutting = [
+        s.box
+        for s in settled
+        if (crossing := [b for b in blobs if _crosses(s.box, b)])
+        and all(math.hypot(b.cx - s.anchor[0], b.cy - s.anchor[1]) <= s.radius for b in crossing)
+    ]
     if not cutting:
         return blobs
-    inside = np.logical_or.reduce(cutting)
-    around = inside.copy()  # the boxes grown by one pixel
-    around[1:] |= inside[:-1]
-    around[:-1] |= inside[1:]
-    around[:, 1:] |= around[:, :-1].copy()
-    around[:, :-1] |= around[:, 1:].copy()
+    inside = box_mask(fg.shape, cutting)
+    around = box_mask(fg.shape, cutting, grow=1)
     pieces = find_blobs(fg & ~inside, residual, pixels, **kwargs)  # type: ignore[arg-type]
     # a single pixel at a still object's edge is its outline jittering, not somebody leaving it
     pieces = [b for b in pieces if b.area >= MIN_PIECE_PX or not around[b.y0 : b.y1, b.x0 : b.x1].any()]
     return [*find_blobs(fg & inside, residual, pixels, **kwargs), *pieces]  # type: ignore[arg-type]
 
 
-def _crosses(inside: np.ndarray, b: Blob) -> bool:
-    window = inside[b.y0 : b.y1, b.x0 : b.x1]
-    return bool(window.any()) and not bool(window.all())
+def box_mask(
+    shape: tuple[int, int], boxes: Iterable[Box], *, grow: int = 0, out: np.ndarray | None = None
+) -> np.ndarray:
+    """True inside any of ``boxes`` (x0, y0, x1, y1), each grown by ``grow`` pixels, clipped to the frame."""
+    mask = np.zeros(shape, dtype=bool) if out is None else out
+    if out is not None:
+        mask.fill(False)
+    h, w = shape
+    for x0, y0, x1, y1 in boxes:
+        mask[max(0, y0 - grow) : min(h, y1 + grow), max(0, x0 - grow) : min(w, x1 + grow)] = True
+    return mask
+
+
+def _crosses(box: Box, b: Blob) -> bool:
+    """The blob overlaps the box without lying wholly inside it."""
+    x0, y0, x1, y1 = box
+    overlaps = b.x0 < x1 and x0 < b.x1 and b.y0 < y1 and y0 < b.y1
+    return overlaps and not (x0 <= b.x0 and b.x1 <= x1 and y0 <= b.y0 and b.y1 <= y1)
