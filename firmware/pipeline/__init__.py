@@ -312,7 +312,7 @@ class DetectionPipeline:
             st = self.book.states.get(tr.id)
             if st is None or not st.is_vehicle or tr.last_t < t - 0.5 or tr.still_for(t) < SETTLED_S:
                 continue
-            if "fire" in st.incidents or (st.fire is not None and st.fire.score > 0.2):
+            if "fire" in st.incidents or (st.fire is not None and st.fire.may_be_burning):
                 continue
             x0, y0, x1, y1 = tr.still_box
             box = (max(0, x0 - 1), max(0, y0 - 1), min(w, x1 + 1), min(h, y1 + 1))

@@ -33,6 +33,7 @@ class Blob:
     peak_y: float
     hot_area: int  # pixels at least ``hot_delta`` above the background
     warm_mass: float  # Σ (excess − warm_delta) over pixels warmer than that: heat beyond a body's
+    beside_vehicle: bool = False  # cut away from a parked vehicle (see find_blobs_cut)
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -200,6 +201,8 @@ def find_blobs_cut(
     pieces = find_blobs(fg & ~inside, residual, pixels, **kwargs)  # type: ignore[arg-type]
     # a single pixel at a still object's edge is its outline jittering, not somebody leaving it
     pieces = [b for b in pieces if b.area >= MIN_PIECE_PX or not around[b.y0 : b.y1, b.x0 : b.x1].any()]
+    for b in pieces:
+        b.beside_vehicle = bool(around[b.y0 : b.y1, b.x0 : b.x1].any())
     return [*find_blobs(fg & inside, residual, pixels, **kwargs), *pieces]  # type: ignore[arg-type]
 
 

@@ -39,6 +39,7 @@ LONG_LOOK_S = 10.0
 PARKED_S = 20.0  # a car that drove in counts as parked, and may burn, after standing this long
 MIN_GROWTH_MASS = 10.0  # °C·px: growth from next to nothing is noise, not a fire
 SCORE_TO_CONFIRM = 0.5
+MAY_BURN_SCORE = 0.2
 MODEL_VETO = 0.05
 MODEL_OVERRULED_S = 12.0  # 3× the default confirmation time
 
@@ -61,6 +62,13 @@ class FireEvidence:
             and self.flicker >= 0.15
             and self.score >= SCORE_TO_CONFIRM
         )
+
+    @property
+    def may_be_burning(self) -> bool:
+        """Some fire evidence, and flicker or flame heat among it: a driver stepping out of a
+        parked car makes its blob grow, but neither makes its hottest point jump nor heats it
+        ``RISE_FULL_C`` above the ground."""
+        return self.score > MAY_BURN_SCORE and (self.flicker > 0.0 or self.rise >= 1.0)
 
     @property
     def model_objects(self) -> bool:

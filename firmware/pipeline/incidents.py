@@ -72,6 +72,15 @@ class TrackState:
         return self.label == "vehicle" or (reported is not None and reported.type == "vehicle")
 
 
+def _walked(track: Track) -> bool:
+    """Its centre has travelled half its size (at least 2 px) from where it appeared.
+
+    A driver steps out beside the parked car, walks round it and back: a small first blob that
+    grew and moved a few pixels, never clear of where it started. Heat that stays (a hood, a
+    grill) grows in place, and its centre stays put."""
+    return track.travelled >= max(2.0, 0.5 * track.size())
+
+
 def normalised_bbox(track: Track, shape: tuple[int, int]) -> BBox:
     h, w = shape
     x0, y0, x1, y1 = track.box
@@ -162,7 +171,9 @@ class IncidentBook:
     ) -> EventType | None:
         cfg = self.config
         held = t - st.label_since
-        if track.seen_share < MIN_SEEN_SHARE or not track.displaced:
+        if track.seen_share < MIN_SEEN_SHARE:
+            return None
+        if not (track.displaced or (st.label == "person" and track.beside_vehicle and _walked(track))):
             return None
         if not thermal:
             moved = track.travelled >= 1.0

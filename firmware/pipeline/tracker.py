@@ -54,6 +54,7 @@ class Track:
     origin: tuple[float, float] = (0.0, 0.0)
     first_box: tuple[int, int, int, int] = (0, 0, 0, 0)
     displaced: bool = False  # has been somewhere not overlapping where it first appeared
+    beside_vehicle: bool = False  # was once a piece cut away from a parked vehicle: someone leaving it
     seen_now: bool = True
 
     @property
@@ -197,6 +198,7 @@ class Tracker:
             still_box=b.box,
             origin=(b.cx, b.cy),
             first_box=b.box,
+            beside_vehicle=b.beside_vehicle,
         )
         tr.history.append(_sample(b, t))
         self.tracks[tr.id] = tr
@@ -210,6 +212,7 @@ class Tracker:
             tr.vy += a * ((b.cy - tr.cy) / dt - tr.vy)
         tr.cx, tr.cy, tr.box, tr.last_t = b.cx, b.cy, b.box, t
         tr.hits += 1
+        tr.beside_vehicle = tr.beside_vehicle or b.beside_vehicle
         tr.travelled = max(tr.travelled, math.hypot(b.cx - tr.origin[0], b.cy - tr.origin[1]))
         if not tr.displaced:
             x0, y0, x1, y1 = tr.first_box

@@ -92,3 +92,16 @@ def test_a_model_sure_it_is_no_fire_delays_the_alarm_but_cannot_stop_it(
             first_alarm = t
             break
     assert first_alarm == confirmed_after
+
+
+def test_a_parked_car_whose_blob_only_grows_may_still_have_a_driver_cut_away_from_it() -> None:
+    """The pipeline keeps a possibly burning car whole, so its fire evidence is not cut up. A
+    driver stepping out makes a warm car's blob grow (fire score above 0.2) but neither flickers
+    nor reads as hot as flames: that car's driver is still cut away from it."""
+    from firmware.pipeline.fire import FireEvidence
+
+    driver_out = FireEvidence(rise=0.5, growth=1.0, flicker=0.0, persistent=True, model=0.0, score=0.5)
+    flickering = FireEvidence(rise=0.5, growth=1.0, flicker=0.2, persistent=True, model=0.0, score=0.54)
+    flame_hot = FireEvidence(rise=1.0, growth=0.0, flicker=0.0, persistent=True, model=0.0, score=0.2001)
+    assert not driver_out.may_be_burning
+    assert flickering.may_be_burning and flame_hot.may_be_burning

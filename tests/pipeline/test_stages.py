@@ -216,6 +216,28 @@ def test_driver_stepping_out_along_a_parked_car_is_a_person_of_their_own() -> No
     assert y + h <= 14 / 24 + 1e-6  # the driver's box, not the car's
 
 
+def test_a_driver_who_steps_out_and_walks_a_few_steps_and_back_is_a_person() -> None:
+    """A car parks; its driver steps out above it, walks three pixels along it and back, never
+    clear of the spot where they appeared (a person three pixels wide). Someone who came out of a
+    parked car and walked is reported; heat that grows in place beside the car is not."""
+
+    def paint(walks: bool):  # type: ignore[no-untyped-def]
+        def draw(px: np.ndarray, t: float) -> None:
+            left = max(22.0, 40.0 - 4.0 * t)  # drives in from the right and stops at column 22
+            px[12:19, round(left) : round(left) + 10] += 12.0
+            if walks and 14.0 <= t < 26.0:
+                step = 3.0 - abs(3.0 - (t - 14.0) * 0.75) if t < 22.0 else 0.0  # out 3 px and back
+                person(px, 28.0 - step, 11, height=5, width=3, excess=8.0)
+            elif not walks and t >= 14.0:
+                px[8:12, 27:30] += min(8.0, (t - 14.0) * 2.0)  # warms up where it is
+
+        return draw
+
+    people = starts(run(pipeline(), frames(30, paint(walks=True))), "person")
+    assert len(people) == 1 and 14.0 < people[0].t <= 22.0
+    assert starts(run(pipeline(), frames(30, paint(walks=False))), "person") == []
+
+
 def test_a_fox_whose_blob_passes_for_a_person_but_holds_a_fraction_of_the_heat_is_no_person() -> None:
     """Blurred and thresholded, a fox at a few metres makes a blob of a far person's size; the
     heat it holds does not add up to a clothed body's area at that range, a person's does."""
