@@ -36,6 +36,7 @@ BBox = tuple[float, float, float, float]
 PROB_SMOOTH_S = 0.5
 MIN_CLASS_PROB = 0.55  # the class must be more likely than all the others together, with a margin
 WALKED_OFF_PROB = 0.7
+SURE_PERSON_PROB = 0.9  # plainly a person: someone who stepped into view may stay near the edge
 MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pixels are not
 
 
@@ -60,6 +61,7 @@ class TrackState:
     incidents: dict[str, Incident] = field(default_factory=dict)  # "object" and "fire" slots
     fire: FireEvidence | None = None
     fire_since: float | None = None  # physics has said fire continuously since
+    sure_person_since: float | None = None  # the smoothed person probability has been ≥ SURE_PERSON_PROB since
 
     @property
     def open(self) -> bool:
@@ -79,6 +81,11 @@ def _walked(track: Track) -> bool:
     grew and moved a few pixels, never clear of where it started. Heat that stays (a hood, a
     grill) grows in place, and its centre stays put."""
     return track.travelled >= max(2.0, 0.5 * track.size())
+
+
+def _on_edge(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
+    x0, y0, x1, y1 = box
+    return x0 == 0 or y0 == 0 or x1 == shape[1] or y1 == shape[0]
 
 
 def normalised_bbox(track: Track, shape: tuple[int, int]) -> BBox:
@@ -106,6 +113,10 @@ class IncidentBook:
         a = 1.0 - math.exp(-max(dt, 0.0) / PROB_SMOOTH_S)
         st.probs += a * (probs - st.probs)
         st.last_t = t
+        if st.probs[0] < SURE_PERSON_PROB:
+            st.sure_person_since = None
+        elif st.sure_person_since is None:
+            st.sure_person_since = t
         label = LABELS[int(np.argmax(st.probs))]
         if label != st.label:
             st.label, st.label_since = label, t
@@ -134,7 +145,7 @@ class IncidentBook:
         watched = zone is not None and zone.armed if self.zones_configured else True
         if not watched or hold:
             return events
-        wanted = self._object_type(track, st, zone, t, thermal)
+        wanted = self._object_type(track, st, zone, t, thermal, shape)
         current = st.incidents.get("object")
         if current is not None and current.type == "vehicle" and wanted == "person" and self._walked_off(track, st, t):
             events.append(self._end(st, "object", t, bbox))
@@ -155,6 +166,21 @@ class IncidentBook:
         next to the car and the tracker followed them, not the car (the car gets a new track)."""
         return float(st.probs[LABELS.index("person")]) >= WALKED_OFF_PROB and track.still_for(t) < 1.0
 
+    def _person_without_leaving(self, track: Track, st: TrackState, t: float, shape: tuple[int, int]) -> bool:
+        """Someone who never moved clear of where they first appeared: a driver who came out of a
+        parked car and walked a few steps, or someone who stepped into view at the frame's edge
+        and waits there, plainly a person. A parked car cut by the frame's edge can look like a
+        person too, but it stays on the edge."""
+        if track.beside_vehicle and _walked(track):
+            return True
+        sure = st.sure_person_since
+        return (
+            sure is not None
+            and t - sure >= self.config.person_confirm_s
+            and _on_edge(track.first_box, shape)
+            and not _on_edge(track.box, shape)
+        )
+
     @staticmethod
     def _fire_confirmed(st: TrackState, t: float) -> bool:
         """Physics says fire and the model does not object, or physics has said so long enough
@@ -167,13 +193,13 @@ class IncidentBook:
         return not st.fire.model_objects or t - st.fire_since >= MODEL_OVERRULED_S
 
     def _object_type(
-        self, track: Track, st: TrackState, zone: Zone | None, t: float, thermal: bool
+        self, track: Track, st: TrackState, zone: Zone | None, t: float, thermal: bool, shape: tuple[int, int]
     ) -> EventType | None:
         cfg = self.config
         held = t - st.label_since
         if track.seen_share < MIN_SEEN_SHARE:
             return None
-        if not (track.displaced or (st.label == "person" and track.beside_vehicle and _walked(track))):
+        if not (track.displaced or (st.label == "person" and self._person_without_leaving(track, st, t, shape))):
             return None
         if not thermal:
             moved = track.travelled >= 1.0

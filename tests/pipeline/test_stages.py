@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from firmware.pipeline import DetectionPipeline
 from firmware.pipeline.blobs import find_blobs, label_runs
 from firmware.pipeline.zones import rasterise
-from tests.pipeline.scenes import frames, person, pipeline, run, starts
+from tests.pipeline.scenes import config, frames, person, pipeline, run, starts
 
 
 def test_blobs_are_8_connected_components_with_their_statistics() -> None:
@@ -236,6 +237,29 @@ def test_a_driver_who_steps_out_and_walks_a_few_steps_and_back_is_a_person() -> 
     people = starts(run(pipeline(), frames(30, paint(walks=True))), "person")
     assert len(people) == 1 and 14.0 < people[0].t <= 22.0
     assert starts(run(pipeline(), frames(30, paint(walks=False))), "person") == []
+
+
+def test_someone_who_steps_into_view_and_waits_by_the_edge_is_a_person() -> None:
+    """A person steps in from the right edge, two pixels, and waits there for twenty seconds:
+    never clear of where they appeared, but plainly a person who came into view. The same person
+    half out of view the whole time (as a parked car cut by the frame's edge) is not reported."""
+
+    def paint(steps_in: bool):  # type: ignore[no-untyped-def]
+        def draw(px: np.ndarray, t: float) -> None:
+            if 5.0 <= t < 25.0:
+                x = 31.0 - min(2.0, (t - 5.0) * 2.0) if steps_in else 31.0
+                person(px, x, 12, height=5, width=2, excess=8.0)
+
+        return draw
+
+    from firmware.pipeline import build_pipeline
+
+    def with_model() -> DetectionPipeline:  # physics alone is never quite that sure
+        return build_pipeline(config(use_model=True))
+
+    people = starts(run(with_model(), frames(30, paint(steps_in=True))), "person")
+    assert len(people) == 1 and 5.0 < people[0].t <= 10.0
+    assert starts(run(with_model(), frames(30, paint(steps_in=False))), "person") == []
 
 
 def test_a_fox_whose_blob_passes_for_a_person_but_holds_a_fraction_of_the_heat_is_no_person() -> None:
