@@ -38,6 +38,10 @@ MIN_CLASS_PROB = 0.55  # the class must be more likely than all the others toget
 WALKED_OFF_PROB = 0.7
 SURE_PERSON_PROB = 0.9  # plainly a person: someone who stepped into view may stay near the edge
 MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pixels are not
+# a track that has been unclassified ("other") this long, all told, has shown what it is: only a
+# clear person look (people read 0.85–0.95) turns it into one, not a drift over MIN_CLASS_PROB
+LONG_UNCLASSED_S = 3.0
+PERSON_PROB_AFTER_UNCLASSED = 0.75
 
 
 @dataclass(slots=True)
@@ -55,6 +59,7 @@ class TrackState:
     model_t: float = -math.inf
     label: str = "other"
     label_since: float = 0.0
+    unclassed_s: float = 0.0  # time the smoothed probabilities have said "other", all told
     last_t: float | None = None
     zone: str | None = None
     zone_since: float = 0.0
@@ -110,6 +115,8 @@ class IncidentBook:
         """Fold this frame's class probabilities into the track's smoothed ones."""
         st = self.state(track)
         dt = t - st.last_t if st.last_t is not None else PROB_SMOOTH_S
+        if st.last_t is not None and st.label == "other":
+            st.unclassed_s += max(dt, 0.0)
         a = 1.0 - math.exp(-max(dt, 0.0) / PROB_SMOOTH_S)
         st.probs += a * (probs - st.probs)
         st.last_t = t
@@ -182,6 +189,15 @@ class IncidentBook:
         )
 
     @staticmethod
+    def _clear_person(st: TrackState) -> bool:
+        """Person likely enough to report. A track long unclassified that drifts just over the
+        line is a ghost or a fragment whose look is changing (a cooling footprint, a parked car's
+        edge, a small animal on warm ground), not someone who has stepped clear of a blob: they
+        read as a person beyond doubt."""
+        p = float(st.probs[LABELS.index("person")])
+        return p >= (PERSON_PROB_AFTER_UNCLASSED if st.unclassed_s >= LONG_UNCLASSED_S else MIN_CLASS_PROB)
+
+    @staticmethod
     def _fire_confirmed(st: TrackState, t: float) -> bool:
         """Physics says fire and the model does not object, or physics has said so long enough
         to overrule it: a missed fire costs more than a late one."""
@@ -205,7 +221,7 @@ class IncidentBook:
             moved = track.travelled >= 1.0
             return "motion" if track.age >= cfg.motion_confirm_s and moved and track.hits >= 3 else None
         sure = float(st.probs.max()) >= MIN_CLASS_PROB
-        if st.label == "person" and sure and held >= cfg.person_confirm_s and track.hits >= 3:
+        if st.label == "person" and self._clear_person(st) and held >= cfg.person_confirm_s and track.hits >= 3:
             loiter = zone.loiter_s if zone is not None else 0.0
             if t - st.zone_since >= loiter:
                 return "person"

@@ -349,3 +349,34 @@ def test_a_person_seen_in_short_glimpses_between_cars_is_reported() -> None:
 
     people = starts(run(pipeline(), frames(20, paint)), "person")
     assert len(people) == 1 and 10.0 <= people[0].t <= 17.5
+
+
+def test_a_track_long_unclassified_becomes_a_person_only_on_a_clear_person_look() -> None:
+    """A ghost or a car's edge, unclassified for a while, whose look drifts just over the person
+    line is not reported; the same drift on a track that is person-like from the start is, and so
+    is a long-unclassified track that comes to look plainly like someone."""
+    import math
+
+    from firmware.config.detection import DetectionSection
+    from firmware.pipeline.blobs import Blob
+    from firmware.pipeline.incidents import IncidentBook
+    from firmware.pipeline.tracker import Tracker
+
+    def people(unclassed_s: float, person_prob: float) -> int:
+        book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
+        tracker = Tracker()
+        found = 0
+        for i in range(30 * 8):
+            t = i / 8
+            x = 2.0 + t * 0.5
+            blob = Blob(math.floor(x), 10, math.floor(x) + 2, 15, 10, x + 1, 12.0, 5.0, 6.0, 16.0, x + 1, 12.0, 0, 0.0)
+            (track,), _ = tracker.update([blob], t)
+            rest = (1.0 - person_prob) / 3
+            probs = [0.1, 0.1, 0.0, 0.8] if t < unclassed_s else [person_prob, rest, rest, rest]
+            book.observe(track, np.array(probs), t)
+            found += len(starts(book.decide(track, None, t, (24, 32), thermal=True), "person"))
+        return found
+
+    assert people(unclassed_s=10.0, person_prob=0.65) == 0
+    assert people(unclassed_s=0.0, person_prob=0.65) == 1
+    assert people(unclassed_s=10.0, person_prob=0.9) == 1
