@@ -42,6 +42,10 @@ MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pi
 # clear person look (people read 0.85–0.95) turns it into one, not a drift over MIN_CLASS_PROB
 LONG_UNCLASSED_S = 3.0
 PERSON_PROB_AFTER_UNCLASSED = 0.75
+# a blob cut by the left or right edge of the view this long is the sliver of a car parked half
+# out of view (or its footprint), whose cut shape passes for a person's; someone walking in or out
+# is cut for a second or two
+SIDE_CUT_S = 4.0
 
 
 @dataclass(slots=True)
@@ -60,6 +64,7 @@ class TrackState:
     label: str = "other"
     label_since: float = 0.0
     unclassed_s: float = 0.0  # time the smoothed probabilities have said "other", all told
+    uncut_t: float = 0.0  # last seen clear of the left and right edges, or classed as a vehicle
     last_t: float | None = None
     zone: str | None = None
     zone_since: float = 0.0
@@ -108,7 +113,8 @@ class IncidentBook:
     def state(self, track: Track) -> TrackState:
         st = self.states.get(track.id)
         if st is None:
-            st = self.states[track.id] = TrackState(label_since=track.first_t, zone_since=track.first_t)
+            first = track.first_t
+            st = self.states[track.id] = TrackState(label_since=first, zone_since=first, uncut_t=first)
         return st
 
     def observe(self, track: Track, probs: np.ndarray, t: float) -> TrackState:
@@ -147,6 +153,8 @@ class IncidentBook:
             st.zone, st.zone_since = zone_name, t
         events: list[Event] = []
         bbox = normalised_bbox(track, shape)
+        if (track.box[0] > 0 and track.box[2] < shape[1]) or st.label == "vehicle":
+            st.uncut_t = t
         if self._fire_confirmed(st, t) and "fire" not in st.incidents:
             events.append(self._start(st, "fire", "fire", t, st.fire.score, None, bbox, st.fire.as_detail()))
         watched = zone is not None and zone.armed if self.zones_configured else True
@@ -221,7 +229,8 @@ class IncidentBook:
             moved = track.travelled >= 1.0
             return "motion" if track.age >= cfg.motion_confirm_s and moved and track.hits >= 3 else None
         sure = float(st.probs.max()) >= MIN_CLASS_PROB
-        if st.label == "person" and self._clear_person(st) and held >= cfg.person_confirm_s and track.hits >= 3:
+        person = st.label == "person" and self._clear_person(st) and t - st.uncut_t <= SIDE_CUT_S
+        if person and held >= cfg.person_confirm_s and track.hits >= 3:
             loiter = zone.loiter_s if zone is not None else 0.0
             if t - st.zone_since >= loiter:
                 return "person"

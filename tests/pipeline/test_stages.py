@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from firmware.pipeline import DetectionPipeline
@@ -380,3 +382,33 @@ def test_a_track_long_unclassified_becomes_a_person_only_on_a_clear_person_look(
     assert people(unclassed_s=10.0, person_prob=0.65) == 0
     assert people(unclassed_s=0.0, person_prob=0.65) == 1
     assert people(unclassed_s=10.0, person_prob=0.9) == 1
+
+
+def test_a_blob_cut_by_the_side_of_the_view_for_long_is_no_person() -> None:
+    """The sliver of a car parked half out of view is cut by the frame's side into a person's
+    shape; it never comes clear of the edge. Someone walking in from the side is cut for a moment,
+    and the same look clear of the edge is a person."""
+    import math
+
+    from firmware.config.detection import DetectionSection
+    from firmware.pipeline.blobs import Blob
+    from firmware.pipeline.incidents import IncidentBook
+    from firmware.pipeline.tracker import Tracker
+
+    def people(x_at: Callable[[float], float]) -> int:
+        book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
+        tracker = Tracker()
+        found = 0
+        for i in range(30 * 8):
+            t = i / 8
+            x, y = x_at(t), 2.0 + t * 0.5
+            x0, y0 = math.floor(x), math.floor(y)
+            blob = Blob(x0, y0, x0 + 2, y0 + 5, 10, x + 1, y + 2.5, 5.0, 6.0, 16.0, x + 1, y + 2.5, 0, 0.0)
+            (track,), _ = tracker.update([blob], t)
+            book.observe(track, np.array([0.9, 0.03, 0.0, 0.07]), t)
+            found += len(starts(book.decide(track, None, t, (24, 32), thermal=True), "person"))
+        return found
+
+    assert people(lambda t: 0.0) == 0
+    assert people(lambda t: 10.0) == 1
+    assert people(lambda t: min(t, 10.0)) == 1
