@@ -197,13 +197,18 @@ class IncidentBook:
         )
 
     @staticmethod
-    def _clear_person(st: TrackState) -> bool:
+    def _clear_person(track: Track, st: TrackState, width: int) -> bool:
         """Person likely enough to report. A track long unclassified that drifts just over the
         line is a ghost or a fragment whose look is changing (a cooling footprint, a parked car's
         edge, a small animal on warm ground), not someone who has stepped clear of a blob: they
-        read as a person beyond doubt."""
+        read as a person beyond doubt. Not so for a blob cut by the top of the view only: far off,
+        only part of someone shows there, and they may stay unclassified until enough of them does
+        (a blob in a top corner is as likely the piece of a car half out of view)."""
         p = float(st.probs[LABELS.index("person")])
-        return p >= (PERSON_PROB_AFTER_UNCLASSED if st.unclassed_s >= LONG_UNCLASSED_S else MIN_CLASS_PROB)
+        x0, y0, x1, _ = track.box
+        far_and_cut = y0 == 0 and x0 > 0 and x1 < width
+        doubtful = st.unclassed_s >= LONG_UNCLASSED_S and not far_and_cut
+        return p >= (PERSON_PROB_AFTER_UNCLASSED if doubtful else MIN_CLASS_PROB)
 
     @staticmethod
     def _fire_confirmed(st: TrackState, t: float) -> bool:
@@ -229,7 +234,7 @@ class IncidentBook:
             moved = track.travelled >= 1.0
             return "motion" if track.age >= cfg.motion_confirm_s and moved and track.hits >= 3 else None
         sure = float(st.probs.max()) >= MIN_CLASS_PROB
-        person = st.label == "person" and self._clear_person(st) and t - st.uncut_t <= SIDE_CUT_S
+        person = st.label == "person" and self._clear_person(track, st, shape[1]) and t - st.uncut_t <= SIDE_CUT_S
         if person and held >= cfg.person_confirm_s and track.hits >= 3:
             loiter = zone.loiter_s if zone is not None else 0.0
             if t - st.zone_since >= loiter:

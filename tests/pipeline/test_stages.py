@@ -356,7 +356,8 @@ def test_a_person_seen_in_short_glimpses_between_cars_is_reported() -> None:
 def test_a_track_long_unclassified_becomes_a_person_only_on_a_clear_person_look() -> None:
     """A ghost or a car's edge, unclassified for a while, whose look drifts just over the person
     line is not reported; the same drift on a track that is person-like from the start is, and so
-    is a long-unclassified track that comes to look plainly like someone."""
+    is a long-unclassified track that comes to look plainly like someone, or one cut by the top of
+    the view (someone far off, only part of whom shows)."""
     import math
 
     from firmware.config.detection import DetectionSection
@@ -364,14 +365,15 @@ def test_a_track_long_unclassified_becomes_a_person_only_on_a_clear_person_look(
     from firmware.pipeline.incidents import IncidentBook
     from firmware.pipeline.tracker import Tracker
 
-    def people(unclassed_s: float, person_prob: float) -> int:
+    def people(unclassed_s: float, person_prob: float, top: int = 10) -> int:
         book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
         tracker = Tracker()
         found = 0
         for i in range(30 * 8):
             t = i / 8
             x = 2.0 + t * 0.5
-            blob = Blob(math.floor(x), 10, math.floor(x) + 2, 15, 10, x + 1, 12.0, 5.0, 6.0, 16.0, x + 1, 12.0, 0, 0.0)
+            x0, cy = math.floor(x), top + 2.5
+            blob = Blob(x0, top, x0 + 2, top + 5, 10, x + 1, cy, 5.0, 6.0, 16.0, x + 1, cy, 0, 0.0)
             (track,), _ = tracker.update([blob], t)
             rest = (1.0 - person_prob) / 3
             probs = [0.1, 0.1, 0.0, 0.8] if t < unclassed_s else [person_prob, rest, rest, rest]
@@ -382,6 +384,7 @@ def test_a_track_long_unclassified_becomes_a_person_only_on_a_clear_person_look(
     assert people(unclassed_s=10.0, person_prob=0.65) == 0
     assert people(unclassed_s=0.0, person_prob=0.65) == 1
     assert people(unclassed_s=10.0, person_prob=0.9) == 1
+    assert people(unclassed_s=10.0, person_prob=0.65, top=0) == 1
 
 
 def test_a_blob_cut_by_the_side_of_the_view_for_long_is_no_person() -> None:
