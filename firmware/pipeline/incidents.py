@@ -46,6 +46,7 @@ PERSON_PROB_AFTER_UNCLASSED = 0.75
 # out of view (or its footprint), whose cut shape passes for a person's; someone walking in or out
 # is cut for a second or two
 SIDE_CUT_S = 4.0
+SPECK_PX = 4  # a blob of at most this many pixels, median over the track's recent history
 
 
 @dataclass(slots=True)
@@ -91,6 +92,13 @@ def _walked(track: Track) -> bool:
     grew and moved a few pixels, never clear of where it started. Heat that stays (a hood, a
     grill) grows in place, and its centre stays put."""
     return track.travelled >= max(2.0, 0.5 * track.size())
+
+
+def _speck(track: Track) -> bool:
+    """Its blob has mostly been a few pixels: a cat on warm ground reads as one as easily as a
+    person far off, so only a clear person look counts."""
+    areas = sorted(s.area for s in track.history)
+    return areas[len(areas) // 2] <= SPECK_PX
 
 
 def _on_edge(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
@@ -207,7 +215,7 @@ class IncidentBook:
         p = float(st.probs[LABELS.index("person")])
         x0, y0, x1, _ = track.box
         far_and_cut = y0 == 0 and x0 > 0 and x1 < width
-        doubtful = st.unclassed_s >= LONG_UNCLASSED_S and not far_and_cut
+        doubtful = (st.unclassed_s >= LONG_UNCLASSED_S and not far_and_cut) or _speck(track)
         return p >= (PERSON_PROB_AFTER_UNCLASSED if doubtful else MIN_CLASS_PROB)
 
     @staticmethod
