@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
+from firmware.config.detection import DetectionSection
 from firmware.pipeline import DetectionPipeline
-from firmware.pipeline.blobs import find_blobs, label_runs
+from firmware.pipeline.blobs import Blob, find_blobs, label_runs
+from firmware.pipeline.incidents import IncidentBook
+from firmware.pipeline.tracker import Tracker
 from firmware.pipeline.zones import rasterise
 from tests.pipeline.scenes import config, frames, person, pipeline, run, starts
 
@@ -315,12 +319,6 @@ def test_a_vehicle_track_that_walks_off_as_a_person_becomes_a_person_incident() 
     """The tracker may follow a driver rather than their small, far car as they step out: once
     that track is plainly someone walking, the vehicle incident ends and a person one starts; a
     parked car whose look merely drifts towards 'person' keeps its vehicle incident."""
-    import math
-
-    from firmware.config.detection import DetectionSection
-    from firmware.pipeline.blobs import Blob
-    from firmware.pipeline.incidents import IncidentBook
-    from firmware.pipeline.tracker import Tracker
 
     def run_book(walks: bool) -> list[tuple[str, str]]:
         book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
@@ -353,33 +351,43 @@ def test_a_person_seen_in_short_glimpses_between_cars_is_reported() -> None:
     assert len(people) == 1 and 10.0 <= people[0].t <= 17.5
 
 
+def _person_starts(blob_at: Callable[[float], Blob], probs_at: Callable[[float], list[float]]) -> int:
+    """Person incidents the incident rules start for one tracked blob over 30 s at 8 Hz, given
+    its blob and its class probabilities at each moment."""
+    book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
+    tracker = Tracker()
+    found = 0
+    for i in range(30 * 8):
+        t = i / 8
+        (track,), _ = tracker.update([blob_at(t)], t)
+        book.observe(track, np.array(probs_at(t)), t)
+        found += len(starts(book.decide(track, None, t, (24, 32), thermal=True), "person"))
+    return found
+
+
+def _blob(x: float, y: float, height: int = 5) -> Blob:
+    """A blob two pixels wide and ``height`` tall with its top-left corner at (x, y)."""
+    x0, y0 = math.floor(x), math.floor(y)
+    cx, cy = x + 1, y + height / 2
+    return Blob(x0, y0, x0 + 2, y0 + height, 2 * height, cx, cy, 5.0, 6.0, 16.0, cx, cy, 0, 0.0)
+
+
+def _looks(person_prob: float) -> list[float]:
+    rest = (1.0 - person_prob) / 3
+    return [person_prob, rest, rest, rest]
+
+
 def test_a_track_long_unclassified_becomes_a_person_only_on_a_clear_person_look() -> None:
     """A ghost or a car's edge, unclassified for a while, whose look drifts just over the person
     line is not reported; the same drift on a track that is person-like from the start is, and so
     is a long-unclassified track that comes to look plainly like someone, or one cut by the top of
     the view (someone far off, only part of whom shows)."""
-    import math
-
-    from firmware.config.detection import DetectionSection
-    from firmware.pipeline.blobs import Blob
-    from firmware.pipeline.incidents import IncidentBook
-    from firmware.pipeline.tracker import Tracker
 
     def people(unclassed_s: float, person_prob: float, top: int = 10) -> int:
-        book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
-        tracker = Tracker()
-        found = 0
-        for i in range(30 * 8):
-            t = i / 8
-            x = 2.0 + t * 0.5
-            x0, cy = math.floor(x), top + 2.5
-            blob = Blob(x0, top, x0 + 2, top + 5, 10, x + 1, cy, 5.0, 6.0, 16.0, x + 1, cy, 0, 0.0)
-            (track,), _ = tracker.update([blob], t)
-            rest = (1.0 - person_prob) / 3
-            probs = [0.1, 0.1, 0.0, 0.8] if t < unclassed_s else [person_prob, rest, rest, rest]
-            book.observe(track, np.array(probs), t)
-            found += len(starts(book.decide(track, None, t, (24, 32), thermal=True), "person"))
-        return found
+        return _person_starts(
+            lambda t: _blob(2.0 + t * 0.5, top),
+            lambda t: [0.1, 0.1, 0.0, 0.8] if t < unclassed_s else _looks(person_prob),
+        )
 
     assert people(unclassed_s=10.0, person_prob=0.65) == 0
     assert people(unclassed_s=0.0, person_prob=0.65) == 1
@@ -391,26 +399,9 @@ def test_a_blob_cut_by_the_side_of_the_view_for_long_is_no_person() -> None:
     """The sliver of a car parked half out of view is cut by the frame's side into a person's
     shape; it never comes clear of the edge. Someone walking in from the side is cut for a moment,
     and the same look clear of the edge is a person."""
-    import math
-
-    from firmware.config.detection import DetectionSection
-    from firmware.pipeline.blobs import Blob
-    from firmware.pipeline.incidents import IncidentBook
-    from firmware.pipeline.tracker import Tracker
 
     def people(x_at: Callable[[float], float]) -> int:
-        book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
-        tracker = Tracker()
-        found = 0
-        for i in range(30 * 8):
-            t = i / 8
-            x, y = x_at(t), 2.0 + t * 0.5
-            x0, y0 = math.floor(x), math.floor(y)
-            blob = Blob(x0, y0, x0 + 2, y0 + 5, 10, x + 1, y + 2.5, 5.0, 6.0, 16.0, x + 1, y + 2.5, 0, 0.0)
-            (track,), _ = tracker.update([blob], t)
-            book.observe(track, np.array([0.9, 0.03, 0.0, 0.07]), t)
-            found += len(starts(book.decide(track, None, t, (24, 32), thermal=True), "person"))
-        return found
+        return _person_starts(lambda t: _blob(x_at(t), 2.0 + t * 0.5), lambda t: [0.9, 0.03, 0.0, 0.07])
 
     assert people(lambda t: 0.0) == 0
     assert people(lambda t: 10.0) == 1
@@ -421,42 +412,9 @@ def test_a_speck_of_a_few_pixels_becomes_a_person_only_on_a_clear_person_look() 
     """A cat on warm ground makes a blob of a few pixels that drifts just over the person line; a
     person far off makes one too, but reads plainly as a person. A person-sized blob with the same
     middling look is reported."""
-    import math
-
-    from firmware.config.detection import DetectionSection
-    from firmware.pipeline.blobs import Blob
-    from firmware.pipeline.incidents import IncidentBook
-    from firmware.pipeline.tracker import Tracker
 
     def people(height: int, person_prob: float) -> int:
-        book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
-        tracker = Tracker()
-        found = 0
-        for i in range(20 * 8):
-            t = i / 8
-            x = 2.0 + t * 0.5
-            area = 2 * height
-            blob = Blob(
-                math.floor(x),
-                15 - height,
-                math.floor(x) + 2,
-                15,
-                area,
-                x + 1,
-                12.0,
-                5.0,
-                6.0,
-                16.0,
-                x + 1,
-                12.0,
-                0,
-                0.0,
-            )
-            (track,), _ = tracker.update([blob], t)
-            rest = (1.0 - person_prob) / 3
-            book.observe(track, np.array([person_prob, rest, rest, rest]), t)
-            found += len(starts(book.decide(track, None, t, (24, 32), thermal=True), "person"))
-        return found
+        return _person_starts(lambda t: _blob(2.0 + t * 0.5, 15 - height, height), lambda t: _looks(person_prob))
 
     assert people(height=2, person_prob=0.65) == 0
     assert people(height=2, person_prob=0.9) == 1
