@@ -39,7 +39,7 @@ LONG_LOOK_S = 10.0
 PARKED_S = 20.0  # a car that drove in counts as parked, and may burn, after standing this long
 MIN_GROWTH_MASS = 10.0  # °C·px: growth from next to nothing is noise, not a fire
 SCORE_TO_CONFIRM = 0.5
-MAY_BURN_SCORE = 0.2
+MAY_BURN_SCORE = 0.2  # a parked car with more fire evidence than this is kept whole (not cut)
 MODEL_VETO = 0.05
 MODEL_OVERRULED_S = 12.0  # 3× the default confirmation time
 

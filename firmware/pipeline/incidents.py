@@ -4,9 +4,13 @@ Rules, per track:
 
 * **person / vehicle**: the smoothed class probability has been highest for that class for
   ``person_confirm_s`` / ``vehicle_confirm_s``, and the track has moved clear of the spot where
-  it appeared (people and cars come into view; a hood warming up or a grill does not walk).
-   With zones configured, only tracks whose feet
-  are in an armed zone count, and a person must have stayed in that zone for its ``loiter_s``.
+  it appeared (people and cars come into view; a hood warming up or a grill does not walk). A
+  person may also be someone who came out of a parked car and walked a few steps, or who stepped
+  in at the frame's edge and waits just inside it. A person needs p ≥ 0.55, or ≥ 0.75 when the
+  look is doubtful (long unclassified before, or a speck of a few pixels, as cats are), and is
+  never a blob cut by the left or right edge for more than 4 s (a car parked half out of view).
+  With zones configured, only tracks whose feet are in an armed zone count, and a person must
+  have stayed in that zone for its ``loiter_s``.
 * **motion**: a track of gray (picamera2) frames, or a thermal track that stays unclassified
   ("other"), that lasted ``motion_confirm_s`` and moved. A motion incident becomes a person or
   vehicle incident when the track is later classified; a person or vehicle incident keeps its
