@@ -63,6 +63,10 @@ class _Lost:
     displaced: bool
     state: TrackState
 
+    @classmethod
+    def of(cls, tr: Track, st: TrackState) -> _Lost:
+        return cls(tr.last_t, tr.cx, tr.cy, tr.vx, tr.vy, tr.size(), tr.displaced, st)
+
     def distance(self, tr: Track, t: float) -> float:
         """From where this person would be now, walking on as they were."""
         dt = min(t - self.t, CONTINUE_S)
@@ -322,7 +326,7 @@ class DetectionPipeline:
     def _remember_lost(self, tr: Track) -> None:
         st = self.book.states.get(tr.id)
         if st is not None and st.label == "person":
-            self._lost.append(_Lost(tr.last_t, tr.cx, tr.cy, tr.vx, tr.vy, tr.size(), tr.displaced, st))
+            self._lost.append(_Lost.of(tr, st))
 
     def _continue_people(self, live: list[Track], t: float) -> None:
         """A new track where a person was lost a moment ago continues that person's evidence.
@@ -339,7 +343,7 @@ class DetectionPipeline:
         for tr in live:
             st = self.book.states.get(tr.id)
             if not tr.seen_now and st is not None and st.label == "person" and t - tr.last_t <= CONTINUE_S:
-                candidates.append(_Lost(tr.last_t, tr.cx, tr.cy, tr.vx, tr.vy, tr.size(), tr.displaced, st))
+                candidates.append(_Lost.of(tr, st))
         for tr in fresh:
             near = [c for c in candidates if c.distance(tr, t) <= max(3.0, c.size)]
             if not near:

@@ -199,10 +199,10 @@ def find_blobs_cut(
     inside = box_mask(fg.shape, cutting)
     around = box_mask(fg.shape, cutting, grow=1)
     pieces = find_blobs(fg & ~inside, residual, pixels, **kwargs)  # type: ignore[arg-type]
-    # a single pixel at a still object's edge is its outline jittering, not somebody leaving it
-    pieces = [b for b in pieces if b.area >= MIN_PIECE_PX or not around[b.y0 : b.y1, b.x0 : b.x1].any()]
     for b in pieces:
         b.beside_vehicle = bool(around[b.y0 : b.y1, b.x0 : b.x1].any())
+    # a single pixel at a still object's edge is its outline jittering, not somebody leaving it
+    pieces = [b for b in pieces if b.area >= MIN_PIECE_PX or not b.beside_vehicle]
     return [*find_blobs(fg & inside, residual, pixels, **kwargs), *pieces]  # type: ignore[arg-type]
 
 

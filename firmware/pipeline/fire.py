@@ -129,12 +129,8 @@ def fire_evidence(
     jumps = sorted(abs(b - 0.5 * (a + c)) for a, b, c in zip(peaks, peaks[1:], peaks[2:], strict=False))
     level = jumps[min(len(jumps) - 1, int(FLICKER_QUANTILE * len(jumps)))] if jumps else 0.0
     flicker = _clip01((level - FLICKER_NOISE_C) / (FLICKER_FULL_C - FLICKER_NOISE_C))
-    persistent = (
-        (not track.displaced or track.still_for(t) >= PARKED_S)
-        and track.still_for(t) >= window_s * 0.95
-        and math.hypot(track.vx, track.vy) < 0.5
-        and _peak_stays(samples, still_px)
-    )
+    # standing still long enough (and parked long enough, if it drove in) was checked above
+    persistent = math.hypot(track.vx, track.vy) < 0.5 and _peak_stays(samples, still_px)
     weights = {"rise": 0.2, "growth": 0.4, "flicker": 0.2}
     parts = {"rise": rise, "growth": growth, "flicker": flicker}
     if model_fire is not None:

@@ -105,6 +105,10 @@ def _speck(track: Track) -> bool:
     return areas[len(areas) // 2] <= SPECK_PX
 
 
+def _clear_of_sides(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
+    return box[0] > 0 and box[2] < shape[1]
+
+
 def _on_edge(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
     x0, y0, x1, y1 = box
     return x0 == 0 or y0 == 0 or x1 == shape[1] or y1 == shape[0]
@@ -165,7 +169,7 @@ class IncidentBook:
             st.zone, st.zone_since = zone_name, t
         events: list[Event] = []
         bbox = normalised_bbox(track, shape)
-        if (track.box[0] > 0 and track.box[2] < shape[1]) or st.label == "vehicle":
+        if _clear_of_sides(track.box, shape) or st.label == "vehicle":
             st.uncut_t = t
         if self._fire_confirmed(st, t) and "fire" not in st.incidents:
             events.append(self._start(st, "fire", "fire", t, st.fire.score, None, bbox, st.fire.as_detail()))
@@ -209,18 +213,20 @@ class IncidentBook:
         )
 
     @staticmethod
-    def _clear_person(track: Track, st: TrackState, width: int) -> bool:
-        """Person likely enough to report. A track long unclassified that drifts just over the
+    def _clear_person(track: Track, st: TrackState, shape: tuple[int, int]) -> bool:
+        """Person likely enough to report: p ≥ 0.55, or ≥ 0.75 when the look is doubtful. A track
+        long unclassified that drifts just over the
         line is a ghost or a fragment whose look is changing (a cooling footprint, a parked car's
         edge, a small animal on warm ground), not someone who has stepped clear of a blob: they
         read as a person beyond doubt. Not so for a blob cut by the top of the view only: far off,
         only part of someone shows there, and they may stay unclassified until enough of them does
-        (a blob in a top corner is as likely the piece of a car half out of view)."""
+        (a blob in a top corner is as likely the piece of a car half out of view). A speck of a
+        few pixels is doubtful too: a cat on warm ground makes one as easily as a far person."""
         p = float(st.probs[LABELS.index("person")])
-        x0, y0, x1, _ = track.box
-        far_and_cut = y0 == 0 and x0 > 0 and x1 < width
-        doubtful = (st.unclassed_s >= LONG_UNCLASSED_S and not far_and_cut) or _speck(track)
-        return p >= (PERSON_PROB_AFTER_UNCLASSED if doubtful else MIN_CLASS_PROB)
+        if p >= PERSON_PROB_AFTER_UNCLASSED or p < MIN_CLASS_PROB:
+            return p >= PERSON_PROB_AFTER_UNCLASSED
+        far_and_cut = track.box[1] == 0 and _clear_of_sides(track.box, shape)
+        return not ((st.unclassed_s >= LONG_UNCLASSED_S and not far_and_cut) or _speck(track))
 
     @staticmethod
     def _fire_confirmed(st: TrackState, t: float) -> bool:
@@ -246,7 +252,7 @@ class IncidentBook:
             moved = track.travelled >= 1.0
             return "motion" if track.age >= cfg.motion_confirm_s and moved and track.hits >= 3 else None
         sure = float(st.probs.max()) >= MIN_CLASS_PROB
-        person = st.label == "person" and self._clear_person(track, st, shape[1]) and t - st.uncut_t <= SIDE_CUT_S
+        person = st.label == "person" and self._clear_person(track, st, shape) and t - st.uncut_t <= SIDE_CUT_S
         if person and held >= cfg.person_confirm_s and track.hits >= 3:
             loiter = zone.loiter_s if zone is not None else 0.0
             if t - st.zone_since >= loiter:
