@@ -248,6 +248,7 @@ class Daemon(SystemdDuties, EventRecorder):
         if drain is None:
             return
         for event in drain():
+            self._step_wall = time.time()  # not from a frame: its latency counts from now
             result = self.engine.inject(event)
             self._loop.call_soon_threadsafe(self._on_result, result, None, time.time(), time.monotonic())
 
