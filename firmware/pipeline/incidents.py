@@ -5,10 +5,13 @@ Rules, per track:
 * **person / vehicle**: the smoothed class probability has been highest for that class for
   ``person_confirm_s`` / ``vehicle_confirm_s``, and the track has moved clear of the spot where
   it appeared (people and cars come into view; a hood warming up or a grill does not walk). A
-  person may also be someone who came out of a parked car and walked a few steps, or who stepped
-  in at the frame's edge and waits just inside it. A person needs p ≥ 0.55, or ≥ 0.75 when the
-  look is doubtful (long unclassified before, or a speck of a few pixels, as cats are), and is
-  never a blob cut by the left or right edge for more than 4 s (a car parked half out of view).
+  person whose look is plain to physics (p ≥ 0.85) and to the model on its own (≥ 0.9) is
+  confirmed in 0.4 of that time: someone glimpsed between parked cars. A person may also be
+  someone who came out of a parked car and walked a few steps, or who stepped in at the frame's
+  edge and waits just inside it, or on it when the model on its own reads them as a person. A
+  person needs p ≥ 0.55, or ≥ 0.75 when the look is doubtful (long unclassified before, or a
+  speck of a few pixels, as cats are), and is never a blob cut by the left or right edge for
+  more than 4 s (a car parked half out of view) unless they wait there, as above.
   With zones configured, only tracks whose feet are in an armed zone count, and a person must
   have stayed in that zone for its ``loiter_s``.
 * **motion**: a track of gray (picamera2) frames, or a thermal track that stays unclassified
@@ -41,6 +44,17 @@ PROB_SMOOTH_S = 0.5
 MIN_CLASS_PROB = 0.55  # the class must be more likely than all the others together, with a margin
 WALKED_OFF_PROB = 0.7
 SURE_PERSON_PROB = 0.9  # plainly a person: someone who stepped into view may stay near the edge
+# a clear person look to physics and to the model alike confirms in this share of person_confirm_s
+# (1 s of the default 2.5 s): someone glimpsed between parked cars is gone again within seconds
+PLAIN_PERSON_PROB = 0.85
+PLAIN_MODEL_PROB = 0.9
+PLAIN_CONFIRM_SHARE = 0.4
+# the model's own person probability for someone who waits on the edge they came in at: at the
+# top (far off, a car's piece there reads otherwise), and at a side (a car's sliver or a smoke
+# plume cut by the side can read as a person, so there only a model beyond doubt counts)
+FAR_WAITER_MODEL_PROB = 0.8
+SIDE_WAITER_MODEL_PROB = 0.95
+SIDE_WAITER_MIN_WIDTH = 1 / 16  # of the frame's width (2 px at 32): a one-column sliver is too little to tell
 MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pixels are not
 # a track that has been unclassified ("other") this long, all told, has shown what it is: only a
 # clear person look (people read 0.85–0.95) turns it into one, not a drift over MIN_CLASS_PROB
@@ -77,6 +91,12 @@ class TrackState:
     fire: FireEvidence | None = None
     fire_since: float | None = None  # physics has said fire continuously since
     sure_person_since: float | None = None  # the smoothed person probability has been ≥ SURE_PERSON_PROB since
+    plain_person_since: float | None = None  # ≥ PLAIN_PERSON_PROB, with the model ≥ PLAIN_MODEL_PROB, since
+
+    @property
+    def model_person(self) -> float:
+        """The model's own person probability (0 before it has run on the track, or without a model)."""
+        return float(self.model[LABELS.index("person")]) if self.model is not None else 0.0
 
     @property
     def open(self) -> bool:
@@ -107,6 +127,11 @@ def _speck(track: Track) -> bool:
 
 def _clear_of_sides(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
     return box[0] > 0 and box[2] < shape[1]
+
+
+def _far_and_cut(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
+    """Cut by the top of the view only: someone far off, only part of whom shows."""
+    return box[1] == 0 and _clear_of_sides(box, shape)
 
 
 def _on_edge(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
@@ -146,6 +171,10 @@ class IncidentBook:
             st.sure_person_since = None
         elif st.sure_person_since is None:
             st.sure_person_since = t
+        if st.probs[0] < PLAIN_PERSON_PROB or st.model_person < PLAIN_MODEL_PROB:
+            st.plain_person_since = None
+        elif st.plain_person_since is None:
+            st.plain_person_since = t
         label = LABELS[int(np.argmax(st.probs))]
         if label != st.label:
             st.label, st.label_since = label, t
@@ -200,17 +229,30 @@ class IncidentBook:
     def _person_without_leaving(self, track: Track, st: TrackState, t: float, shape: tuple[int, int]) -> bool:
         """Someone who never moved clear of where they first appeared: a driver who came out of a
         parked car and walked a few steps, or someone who stepped into view at the frame's edge
-        and waits there, plainly a person. A parked car cut by the frame's edge can look like a
-        person too, but it stays on the edge."""
+        and waits there, plainly a person, just inside it or still on it."""
         if track.beside_vehicle and _walked(track):
             return True
+        return self._waits_on_edge(track, st, t, shape, on_it_too=not _on_edge(track.box, shape))
+
+    def _waits_on_edge(
+        self, track: Track, st: TrackState, t: float, shape: tuple[int, int], *, on_it_too: bool = False
+    ) -> bool:
+        """Came into view at the frame's edge and has been plainly a person for the confirmation
+        time. A parked car cut by the edge can look like a person too, but stays on it; so may
+        someone waiting there, half in view. They are told apart by the model, which on its own
+        reads them as a person (a car's piece does not), and by a person's look from the start: a
+        car's sliver or a smoke plume cut by the side is unclassified for a while first, and a
+        sliver one column wide shows too little of anything to tell.
+        ``on_it_too``: they have since stepped off the edge, which needs no more."""
         sure = st.sure_person_since
-        return (
-            sure is not None
-            and t - sure >= self.config.person_confirm_s
-            and _on_edge(track.first_box, shape)
-            and not _on_edge(track.box, shape)
-        )
+        if sure is None or t - sure < self.config.person_confirm_s or not _on_edge(track.first_box, shape):
+            return False
+        if on_it_too:
+            return True
+        if track.first_box[1] == 0 and _far_and_cut(track.box, shape) and st.model_person >= FAR_WAITER_MODEL_PROB:
+            return True
+        wide_enough = track.box[2] - track.box[0] >= SIDE_WAITER_MIN_WIDTH * shape[1]
+        return wide_enough and st.model_person >= SIDE_WAITER_MODEL_PROB and st.unclassed_s < LONG_UNCLASSED_S
 
     @staticmethod
     def _clear_person(track: Track, st: TrackState, shape: tuple[int, int]) -> bool:
@@ -225,7 +267,7 @@ class IncidentBook:
         p = float(st.probs[LABELS.index("person")])
         if p >= PERSON_PROB_AFTER_UNCLASSED or p < MIN_CLASS_PROB:
             return p >= PERSON_PROB_AFTER_UNCLASSED
-        far_and_cut = track.box[1] == 0 and _clear_of_sides(track.box, shape)
+        far_and_cut = _far_and_cut(track.box, shape)
         return not ((st.unclassed_s >= LONG_UNCLASSED_S and not far_and_cut) or _speck(track))
 
     @staticmethod
@@ -252,8 +294,14 @@ class IncidentBook:
             moved = track.travelled >= 1.0
             return "motion" if track.age >= cfg.motion_confirm_s and moved and track.hits >= 3 else None
         sure = float(st.probs.max()) >= MIN_CLASS_PROB
-        person = st.label == "person" and self._clear_person(track, st, shape) and t - st.uncut_t <= SIDE_CUT_S
-        if person and held >= cfg.person_confirm_s and track.hits >= 3:
+        cut_long = t - st.uncut_t > SIDE_CUT_S and not self._waits_on_edge(track, st, t, shape)
+        person = st.label == "person" and self._clear_person(track, st, shape) and not cut_long
+        plain = (
+            st.plain_person_since is not None
+            and t - st.plain_person_since >= PLAIN_CONFIRM_SHARE * cfg.person_confirm_s
+            and (track.displaced or _walked(track))
+        )
+        if person and (held >= cfg.person_confirm_s or plain) and track.hits >= 3:
             loiter = zone.loiter_s if zone is not None else 0.0
             if t - st.zone_since >= loiter:
                 return "person"

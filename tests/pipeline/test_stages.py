@@ -351,17 +351,28 @@ def test_a_person_seen_in_short_glimpses_between_cars_is_reported() -> None:
     assert len(people) == 1 and 10.0 <= people[0].t <= 17.5
 
 
-def _person_starts(blob_at: Callable[[float], Blob], probs_at: Callable[[float], list[float]]) -> int:
+def _person_starts(
+    blob_at: Callable[[float], Blob | None],
+    probs_at: Callable[[float], list[float]],
+    model_at: Callable[[float], list[float]] | None = None,
+) -> int:
     """Person incidents the incident rules start for one tracked blob over 30 s at 8 Hz, given
-    its blob and its class probabilities at each moment."""
+    its blob (None: out of sight), its class probabilities and, if given, the model's own
+    probabilities at each moment."""
     book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
     tracker = Tracker()
     found = 0
     for i in range(30 * 8):
         t = i / 8
-        (track,), _ = tracker.update([blob_at(t)], t)
-        book.observe(track, np.array(probs_at(t)), t)
-        found += len(starts(book.decide(track, None, t, (24, 32), thermal=True), "person"))
+        blob = blob_at(t)
+        live, _ = tracker.update([] if blob is None else [blob], t)
+        for track in live:
+            if not track.seen_now:
+                continue
+            if model_at is not None:
+                book.state(track).model = np.array(model_at(t))
+            book.observe(track, np.array(probs_at(t)), t)
+            found += len(starts(book.decide(track, None, t, (24, 32), thermal=True), "person"))
     return found
 
 
@@ -419,3 +430,52 @@ def test_a_speck_of_a_few_pixels_becomes_a_person_only_on_a_clear_person_look() 
     assert people(height=2, person_prob=0.65) == 0
     assert people(height=2, person_prob=0.9) == 1
     assert people(height=5, person_prob=0.65) == 1
+
+
+def test_someone_far_off_standing_cut_by_the_top_of_the_view_is_a_person_when_the_model_sees_one() -> None:
+    """Someone far off comes into view over the top edge and stands there, only their legs in
+    view: never clear of where they appeared, and still on the edge. Physics and the model both
+    read a person: reported. A parked car's piece there that only physics reads as a person
+    (the model does not) is not."""
+
+    def people(model_person: float) -> int:
+        return _person_starts(
+            lambda t: _blob(14.0, 0.0, height=3), lambda t: _looks(0.93), lambda t: _looks(model_person)
+        )
+
+    assert people(model_person=0.95) == 1
+    assert people(model_person=0.5) == 0
+
+
+def test_a_person_glimpsed_for_under_two_seconds_is_reported_when_physics_and_the_model_agree() -> None:
+    """Someone crosses a 1.8 s gap between parked cars: shorter than the 2.5 s confirmation, so
+    only a look that is plainly a person to physics and to the model alike reports them (after
+    1 s of it). The same glimpse that only physics reads as a person is not reported."""
+
+    def people(model_person: float) -> int:
+        return _person_starts(
+            lambda t: _blob(2.0 + (t - 5.0) * 2.5, 10) if 5.0 <= t < 6.8 else None,
+            lambda t: _looks(0.95),
+            lambda t: _looks(model_person),
+        )
+
+    assert people(model_person=0.97) == 1
+    assert people(model_person=0.6) == 0
+
+
+def test_someone_waiting_half_in_view_at_the_side_is_a_person_when_the_model_is_beyond_doubt() -> None:
+    """Someone steps in at the side of the view and waits there, half of them out of it. A car
+    parked half out of view, or a smoke plume, cut by the same edge can pass for a person to
+    physics: only a person look from the start, with the model on its own beyond doubt, reports
+    them."""
+
+    def people(unclassed_s: float, model_person: float) -> int:
+        return _person_starts(
+            lambda t: _blob(0.0, 8.0),
+            lambda t: [0.1, 0.1, 0.0, 0.8] if t < unclassed_s else _looks(0.93),
+            lambda t: _looks(model_person),
+        )
+
+    assert people(unclassed_s=0.0, model_person=0.97) == 1
+    assert people(unclassed_s=0.0, model_person=0.8) == 0
+    assert people(unclassed_s=10.0, model_person=0.97) == 0
