@@ -5,7 +5,7 @@ Rules, per track:
 * **person / vehicle**: the smoothed class probability has been highest for that class for
   ``person_confirm_s`` / ``vehicle_confirm_s``, and the track has moved clear of the spot where
   it appeared (people and cars come into view; a hood warming up or a grill does not walk). A
-  person whose look is plain to physics (p ≥ 0.85) and to the model on its own (≥ 0.9) is
+  person whose look is plain to physics (p ≥ 0.8) and to the model on its own (≥ 0.9) is
   confirmed in 0.4 of that time: someone glimpsed between parked cars. A person may also be
   someone who came out of a parked car and walked a few steps, or who stepped in at the frame's
   edge and waits just inside it, or on it when the model on its own reads them as a person. A
@@ -46,7 +46,7 @@ WALKED_OFF_PROB = 0.7
 SURE_PERSON_PROB = 0.9  # plainly a person: someone who stepped into view may stay near the edge
 # a clear person look to physics and to the model alike confirms in this share of person_confirm_s
 # (1 s of the default 2.5 s): someone glimpsed between parked cars is gone again within seconds
-PLAIN_PERSON_PROB = 0.85
+PLAIN_PERSON_PROB = 0.8
 PLAIN_MODEL_PROB = 0.9
 PLAIN_CONFIRM_SHARE = 0.4
 # the model's own person probability for someone who waits on the edge they came in at: at the

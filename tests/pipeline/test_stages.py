@@ -450,17 +450,18 @@ def test_someone_far_off_standing_cut_by_the_top_of_the_view_is_a_person_when_th
 def test_a_person_glimpsed_for_under_two_seconds_is_reported_when_physics_and_the_model_agree() -> None:
     """Someone crosses a 1.8 s gap between parked cars: shorter than the 2.5 s confirmation, so
     only a look that is plainly a person to physics and to the model alike reports them (after
-    1 s of it). The same glimpse that only physics reads as a person is not reported."""
+    1 s of it). The same glimpse that only one of the two reads plainly as a person is not."""
 
-    def people(model_person: float) -> int:
+    def people(person_prob: float, model_person: float) -> int:
         return _person_starts(
             lambda t: _blob(2.0 + (t - 5.0) * 2.5, 10) if 5.0 <= t < 6.8 else None,
-            lambda t: _looks(0.95),
+            lambda t: _looks(person_prob),
             lambda t: _looks(model_person),
         )
 
-    assert people(model_person=0.97) == 1
-    assert people(model_person=0.6) == 0
+    assert people(person_prob=0.95, model_person=0.97) == 1
+    assert people(person_prob=0.95, model_person=0.6) == 0
+    assert people(person_prob=0.7, model_person=0.97) == 0
 
 
 def test_someone_waiting_half_in_view_at_the_side_is_a_person_when_the_model_is_beyond_doubt() -> None:
