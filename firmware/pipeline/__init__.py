@@ -150,6 +150,7 @@ class DetectionPipeline:
             self._remember_lost(tr)
             events.extend(self.book.close(tr.id, t, normalised_bbox(tr, pixels.shape)))
         self._continue_people(live, t)
+        self._mark_out_of_vehicles(live)
         if thermal:
             events.extend(self._run_model(live, pixels, bg, t))
         for tr in live:
@@ -356,6 +357,24 @@ class DetectionPipeline:
             tr.displaced = tr.displaced or c.displaced
             candidates.remove(c)
             self._lost = [lost for lost in self._lost if lost is not c]
+
+    def _mark_out_of_vehicles(self, live: list[Track]) -> None:
+        """A new track within a pixel of a tracked vehicle's box came out of it: a driver who steps
+        out of a car that has not stood still long enough for their pixels to be cut from it (see
+        ``_settled_boxes``) merges with it, and splits off a moment later beside it."""
+        fresh = [tr for tr in live if tr.hits == 1 and tr.seen_now]
+        if not fresh:
+            return
+        vehicles = []
+        for tr in live:
+            st = self.book.states.get(tr.id)
+            if tr.hits > 1 and st is not None and st.is_vehicle:
+                vehicles.append(tr.box)
+        for tr in fresh:
+            x0, y0, x1, y1 = tr.box
+            tr.beside_vehicle = tr.beside_vehicle or any(
+                x0 <= vx1 + 1 and vx0 <= x1 + 1 and y0 <= vy1 + 1 and vy0 <= y1 + 1 for vx0, vy0, vx1, vy1 in vehicles
+            )
 
     def _known_boxes(self) -> list[Box]:
         """Boxes of established objects: classified or reported, tracked for a while in nearly every

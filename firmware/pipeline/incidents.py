@@ -240,17 +240,18 @@ class IncidentBook:
         """Came into view at the frame's edge and has been plainly a person for the confirmation
         time. A parked car cut by the edge can look like a person too, but stays on it; so may
         someone waiting there, half in view. They are told apart by the model, which on its own
-        reads them as a person (a car's piece does not), and by a person's look from the start: a
-        car's sliver or a smoke plume cut by the side is unclassified for a while first, and a
-        sliver one column wide shows too little of anything to tell.
+        reads them as a person (a car's piece does not: 0.8 at the top, where someone far off
+        stands cut by it; 0.95 at a side), and at a side by a person's look from the start (never
+        long unclassified: a car's sliver or a smoke plume cut by the side is, for a while, first)
+        shown over at least two columns (a one-column sliver is too little to tell).
         ``on_it_too``: they have since stepped off the edge, which needs no more."""
         sure = st.sure_person_since
         if sure is None or t - sure < self.config.person_confirm_s or not _on_edge(track.first_box, shape):
             return False
         if on_it_too:
             return True
-        if track.first_box[1] == 0 and _far_and_cut(track.box, shape) and st.model_person >= FAR_WAITER_MODEL_PROB:
-            return True
+        if track.first_box[1] == 0 and _far_and_cut(track.box, shape):
+            return st.model_person >= FAR_WAITER_MODEL_PROB
         wide_enough = track.box[2] - track.box[0] >= SIDE_WAITER_MIN_WIDTH * shape[1]
         return wide_enough and st.model_person >= SIDE_WAITER_MODEL_PROB and st.unclassed_s < LONG_UNCLASSED_S
 

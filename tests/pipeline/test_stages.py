@@ -245,6 +245,28 @@ def test_a_driver_who_steps_out_and_walks_a_few_steps_and_back_is_a_person() -> 
     assert starts(run(pipeline(), frames(30, paint(walks=False))), "person") == []
 
 
+def test_a_driver_who_gets_out_as_the_car_stops_and_walks_a_few_steps_is_a_person() -> None:
+    """A car parks; its driver gets out at once, beside the roofline, before the car has stood
+    still long enough for its outline to cut anyone away from it. They walk three pixels along
+    the car and back, never clear of where they appeared (a person three pixels wide): someone
+    who came out of a car. The same car with nobody getting out gives no person."""
+
+    def paint(driver: bool):  # type: ignore[no-untyped-def]
+        def draw(px: np.ndarray, t: float) -> None:
+            left = round(max(14.0, 40.0 - 4.0 * t))  # drives in from the right, stops at column 14 at 6.5 s
+            px[12:19, left : left + 11] += 12.0  # body
+            px[9:12, left + 2 : left + 7] += 9.0  # cabin
+            if driver and 7.0 <= t < 19.0:
+                step = 3.0 - abs(3.0 - (t - 7.0) * 0.75) if t < 15.0 else 0.0  # out 3 px and back
+                person(px, 22.0 + step, 10, height=5, width=3, excess=8.0)
+
+        return draw
+
+    people = starts(run(pipeline(), frames(25, paint(driver=True))), "person")
+    assert len(people) == 1 and 7.0 < people[0].t <= 15.0
+    assert starts(run(pipeline(), frames(25, paint(driver=False))), "person") == []
+
+
 def test_someone_who_steps_into_view_and_waits_by_the_edge_is_a_person() -> None:
     """A person steps in from the right edge, two pixels, and waits there for twenty seconds:
     never clear of where they appeared, but plainly a person who came into view. The same person
@@ -470,13 +492,14 @@ def test_someone_waiting_half_in_view_at_the_side_is_a_person_when_the_model_is_
     physics: only a person look from the start, with the model on its own beyond doubt, reports
     them."""
 
-    def people(unclassed_s: float, model_person: float) -> int:
+    def people(unclassed_s: float, model_person: float, person_prob: float = 0.93) -> int:
         return _person_starts(
             lambda t: _blob(0.0, 8.0),
-            lambda t: [0.1, 0.1, 0.0, 0.8] if t < unclassed_s else _looks(0.93),
+            lambda t: [0.1, 0.1, 0.0, 0.8] if t < unclassed_s else _looks(person_prob),
             lambda t: _looks(model_person),
         )
 
     assert people(unclassed_s=0.0, model_person=0.97) == 1
+    assert people(unclassed_s=0.0, model_person=0.97, person_prob=0.85) == 0  # a parked car's sliver reads so
     assert people(unclassed_s=0.0, model_person=0.8) == 0
     assert people(unclassed_s=10.0, model_person=0.97) == 0
