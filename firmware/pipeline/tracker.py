@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from firmware.pipeline.blobs import Blob
 
 HISTORY_S = 12.0
+TAKEOVER_AREA = 4  # a blob this many times larger or smaller than the track's last, clear of its box, is another object
 
 
 @dataclass(slots=True)
@@ -89,6 +90,16 @@ def _sample(blob: Blob, t: float) -> Sample:
         height=blob.height,
         width=blob.width,
     )
+
+
+def _takeover(tr: Track, b: Blob) -> bool:
+    """A blob ``TAKEOVER_AREA`` times larger or smaller than the track's last one, not touching its last box."""
+    x0, y0, x1, y1 = tr.box
+    clear = b.x1 < x0 or b.x0 > x1 or b.y1 < y0 or b.y0 > y1
+    if not clear or not tr.history:
+        return False
+    last = tr.history[-1].area
+    return b.area >= TAKEOVER_AREA * last or last >= TAKEOVER_AREA * b.area
 
 
 def _fits(primary: Blob, parts: list[Blob]) -> bool:
@@ -205,6 +216,11 @@ class Tracker:
         self._next_id += 1
 
     def _observe(self, tr: Track, b: Blob, t: float) -> None:
+        if _takeover(tr, b):
+            # the track of a fragment (a noise speck, a drop of rain) matched a much larger blob
+            # beside it, or an object's track a speck beside it: what it follows now appears
+            # here, it did not walk here
+            tr.first_box, tr.origin, tr.travelled, tr.displaced = b.box, (b.cx, b.cy), 0.0, False
         dt = t - tr.last_t
         if dt > 0:
             a = min(1.0, dt / 0.5)  # velocity smoothed over about half a second
