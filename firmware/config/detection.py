@@ -38,7 +38,8 @@ class DetectionSection(Section):
 
     fire_confirm_s: float = Field(default=4.0, ge=0.5, le=60.0)
     # how long a track must look like a person: 2.5 s still catches a driver who walks from their
-    # car into a burning one, or someone glimpsed between parked cars
+    # car into a burning one; a look plain to physics and to the model alike needs 0.4 of it (1 s:
+    # someone glimpsed between parked cars)
     person_confirm_s: float = Field(default=2.5, ge=0.0, le=60.0)
     vehicle_confirm_s: float = Field(default=1.5, ge=0.0, le=60.0)
     motion_confirm_s: float = Field(default=1.0, ge=0.0, le=60.0)
