@@ -3,7 +3,9 @@
 Association is greedy nearest-neighbour on the predicted centroid (constant velocity), gated by
 the object's size. Leftover blobs that lie wholly inside a matched track's last box are fragments
 of that object (a person split by a cold jacket) and are merged into it. A track that is not seen
-is coasted on its velocity and dropped after ``gap_s``.
+is coasted on its velocity and dropped after ``gap_s``. A track matched to a blob much larger or
+smaller than its last one, beside it, follows another object from then on: it starts again
+from there, so a jump from a rain speck onto a parked car's outline is not a walk.
 """
 
 from __future__ import annotations
