@@ -232,10 +232,10 @@ class IncidentBook:
         and waits there, plainly a person, just inside it or still on it."""
         if track.beside_vehicle and _walked(track):
             return True
-        return self._waits_on_edge(track, st, t, shape, on_it_too=not _on_edge(track.box, shape))
+        return self._waits_on_edge(track, st, t, shape, stepped_off=not _on_edge(track.box, shape))
 
     def _waits_on_edge(
-        self, track: Track, st: TrackState, t: float, shape: tuple[int, int], *, on_it_too: bool = False
+        self, track: Track, st: TrackState, t: float, shape: tuple[int, int], *, stepped_off: bool = False
     ) -> bool:
         """Came into view at the frame's edge and has been plainly a person for the confirmation
         time. A parked car cut by the edge can look like a person too, but stays on it; so may
@@ -244,11 +244,11 @@ class IncidentBook:
         stands cut by it; 0.95 at a side), and at a side by a person's look from the start (never
         long unclassified: a car's sliver or a smoke plume cut by the side is, for a while, first)
         shown over at least two columns (a one-column sliver is too little to tell).
-        ``on_it_too``: they have since stepped off the edge, which needs no more."""
+        ``stepped_off``: they have since stepped off the edge, which needs no more."""
         sure = st.sure_person_since
         if sure is None or t - sure < self.config.person_confirm_s or not _on_edge(track.first_box, shape):
             return False
-        if on_it_too:
+        if stepped_off:
             return True
         if track.first_box[1] == 0 and _far_and_cut(track.box, shape):
             return st.model_person >= FAR_WAITER_MODEL_PROB

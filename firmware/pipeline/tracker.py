@@ -94,11 +94,16 @@ def _sample(blob: Blob, t: float) -> Sample:
     )
 
 
+def _clear_of(box: tuple[int, int, int, int], b: Blob) -> bool:
+    """The blob does not overlap ``box`` grown by a pixel (a blob growing from one pixel shifts its
+    box without going anywhere)."""
+    x0, y0, x1, y1 = box
+    return b.x1 < x0 or b.x0 > x1 or b.y1 < y0 or b.y0 > y1
+
+
 def _takeover(tr: Track, b: Blob) -> bool:
-    """A blob ``TAKEOVER_AREA`` times larger or smaller than the track's last one, not touching its last box."""
-    x0, y0, x1, y1 = tr.box
-    clear = b.x1 < x0 or b.x0 > x1 or b.y1 < y0 or b.y0 > y1
-    if not clear or not tr.history:
+    """A blob ``TAKEOVER_AREA`` times larger or smaller than the track's last one, clear of its last box."""
+    if not tr.history or not _clear_of(tr.box, b):
         return False
     last = tr.history[-1].area
     return b.area >= TAKEOVER_AREA * last or last >= TAKEOVER_AREA * b.area
@@ -233,9 +238,7 @@ class Tracker:
         tr.beside_vehicle = tr.beside_vehicle or b.beside_vehicle
         tr.travelled = max(tr.travelled, math.hypot(b.cx - tr.origin[0], b.cy - tr.origin[1]))
         if not tr.displaced:
-            x0, y0, x1, y1 = tr.first_box
-            # a 1 px margin: a blob growing from one pixel shifts its box without going anywhere
-            tr.displaced = b.x1 < x0 or b.x0 > x1 or b.y1 < y0 or b.y0 > y1
+            tr.displaced = _clear_of(tr.first_box, b)
         if math.hypot(b.cx - tr.anchor[0], b.cy - tr.anchor[1]) > max(self.still_px, 0.25 * tr.size()):
             tr.anchor = (b.cx, b.cy)
             tr.still_since = t
