@@ -127,7 +127,7 @@ def memory(seconds: float) -> None:
     """RSS step by step in this fresh process: nothing but the pipeline (no simulator, no OpenCV).
 
     The pipeline is built as ``build_pipeline`` builds it, from the ``[detection]`` section; the
-    rest of a unit's config schema (alarm centre, outputs, board profiles with gpiozero) belongs
+    rest of a unit's config schema (alarm centre, outputs, board profile) belongs
     to the daemon, whose whole RSS the soak benchmark measures, and is added at the end to show it.
     """
     print(f"python, numpy, pipeline code and the [detection] schema imported: {rss_mb():.1f} MB")
@@ -141,7 +141,7 @@ def memory(seconds: float) -> None:
             pipeline.process(ThermalFrame(frame, i / FPS, i))
         print(f"+ {seconds:.0f} s of 4 walkers at {shape[1]}×{shape[0]}: {rss_mb():.1f} MB")
     firmware.config.parse_config({"unit": {"id": "bench"}})
-    print(f"+ the daemon's whole config schema parsed (every section, board profiles, gpiozero): {rss_mb():.1f} MB")
+    print(f"+ the daemon's whole config schema parsed (every section and the board profile): {rss_mb():.1f} MB")
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from hil.broker import BrokerWatch
 from hil.centre import AlarmCentre
 from hil.feeds import Feed
 from hil.rig import OutputLog, Rig
-from hw.gpio.boards import load_profile
+from hw.board_profile import load_profile
 from tests.support.mosquitto import Mosquitto
 
 ACCOUNT = "4711"

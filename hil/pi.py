@@ -23,7 +23,7 @@ from hil.centre import AlarmCentre
 from hil.emulated import deep_merge
 from hil.feeds import Feed
 from hil.rig import OutputLog, Rig
-from hw.gpio.boards import load_profile
+from hw.board_profile import load_profile
 from tests.support.mosquitto import MOSQUITTO
 
 

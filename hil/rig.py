@@ -19,7 +19,7 @@ from hil.broker import BrokerWatch
 from hil.centre import AlarmCentre
 from hil.feeds import Feed
 from hil.serial_feed import ModuleFeed
-from hw.gpio.boards import BoardProfile
+from hw.board_profile import BoardProfile
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from firmware.config.base import Section
-from hw.gpio.boards import BoardProfileError, load_profile
+from hw.board_profile import BoardProfileError, load_profile
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALL_DAYS: list[Day] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -1,6 +1,6 @@
 """GPIO outputs and inputs over gpiozero, laid out by a board profile (``hw/boards/*.toml``)."""
 
-from hw.gpio.boards import BoardProfile, BoardProfileError, InputSpec, OutputSpec, load_profile
+from hw.board_profile import BoardProfile, BoardProfileError, InputSpec, OutputSpec, load_profile
 from hw.gpio.failsafe import failsafe
 from hw.gpio.inputs import InputChange, Inputs
 from hw.gpio.outputs import Outputs, OutputState

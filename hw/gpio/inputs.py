@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from gpiozero import Button, DigitalInputDevice, InputDevice
 
-from hw.gpio.boards import BoardProfile, InputKind, InputSpec
+from hw.board_profile import BoardProfile, InputKind, InputSpec
 
 if TYPE_CHECKING:
     from gpiozero import Factory

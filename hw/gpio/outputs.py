@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from gpiozero import DigitalOutputDevice, PWMOutputDevice
 
-from hw.gpio.boards import BoardProfile, OutputSpec
+from hw.board_profile import BoardProfile, OutputSpec
 
 if TYPE_CHECKING:
     from gpiozero import Factory

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
+from hw.board_profile import parse_profile
 from hw.gpio import BoardProfileError, Outputs, failsafe, load_profile
-from hw.gpio.boards import parse_profile
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from firmware.cli import cli
-from hw.gpio.boards import BOARDS_DIR
+from hw.board_profile import BOARDS_DIR
 
 BUNDLED = (BOARDS_DIR / "rpi4-relay-hat.toml").read_text()
 OUTPUTS = "amplifier, floodlight, siren, status_led, strobe"

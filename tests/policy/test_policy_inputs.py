@@ -14,7 +14,7 @@ from firmware.engine import Engine
 from firmware.events import Event
 from firmware.policy import build_policy, fixed_start_wall_clock
 from firmware.policy.selftest import SelftestClock
-from hw.gpio.boards import BOARDS_DIR
+from hw.board_profile import BOARDS_DIR
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 3.0) -> None:

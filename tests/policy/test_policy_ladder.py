@@ -150,7 +150,7 @@ def test_a_dimmable_floodlight_comes_on_dimmed_then_full(clock, tmp_path) -> Non
     from policy_rig import NOON
 
     from firmware.policy import build_policy, fixed_start_wall_clock
-    from hw.gpio.boards import BOARDS_DIR
+    from hw.board_profile import BOARDS_DIR
 
     profile = tmp_path / "dimmable.toml"
     profile.write_text((BOARDS_DIR / "rpi4-relay-hat.toml").read_text().replace("pin = 26\n", "pin = 26\npwm = true\n"))

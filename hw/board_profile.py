@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-BOARDS_DIR = Path(__file__).resolve().parents[1] / "boards"
+BOARDS_DIR = Path(__file__).resolve().parent / "boards"
 BCM_PINS = range(28)
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 PROFILE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
