@@ -30,6 +30,9 @@ MIN_BODY_CONTRAST_C = 6.0
 # log(covered area / a standing person's box area), median over a track: people on the simulator's
 # held-out suite measure −1.0…+0.4, cats and birds −2.3…−3.4
 SMALLEST_PERSON_LOG_MASS = -1.5
+# skin reads at most about 37 °C: a blob far warmer than its ground but no warmer than this can be
+# a person on frozen ground (−15 °C ground, a body 27 °C above it); one hotter than it is no one
+HOTTER_THAN_SKIN_C = 38.0
 
 
 def _gauss(x: float, mu: float, sigma: float) -> float:
@@ -79,7 +82,7 @@ def physics_likelihoods(track: Track, scale: PersonScale, frame_height: int, the
     fire = 0.02
     if thermal:
         person *= _heat_mass_fit(recent, exp_area)
-        if peak_value > 45.0 or peak_excess > 25.0:
+        if peak_value > 45.0 or (peak_excess > 25.0 and peak_value > HOTTER_THAN_SKIN_C):
             person *= 0.1
             fire = 0.5
         if excess < WEAK_CONTRAST_C:  # wet patches, drying puddles, sensor drift: barely there

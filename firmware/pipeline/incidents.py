@@ -7,11 +7,14 @@ Rules, per track:
   it appeared (people and cars come into view; a hood warming up or a grill does not walk). A
   person whose look is plain to physics (p ≥ 0.8) and to the model on its own (≥ 0.9) is
   confirmed in 0.4 of that time: someone glimpsed between parked cars. A person may also be
-  someone who came out of a parked car and walked a few steps, or who stepped in at the frame's
-  edge and waits just inside it, or on it when the model on its own reads them as a person. A
+  someone who came out of a parked car and walked a few steps, who stepped in at the frame's
+  edge and waits just inside it, or on it when the model on its own reads them as a person, or
+  who stands in full view where they appeared, plainly a person for four times as long. A
   person needs p ≥ 0.55, or ≥ 0.75 when the look is doubtful (long unclassified before, or a
   speck of a few pixels, as cats are), and is never a blob cut by the left or right edge for
-  more than 4 s (a car parked half out of view) unless they wait there, as above.
+  more than 4 s (a car parked half out of view) unless they wait there, as above. Nor is it a
+  track the model on its own reads as a vehicle (≥ 0.4) and hardly as a person (< 0.2): the
+  person-sized front of a car coming in, or its engine on frozen ground, fools physics alone.
   With zones configured, only tracks whose feet are in an armed zone count, and a person must
   have stayed in that zone for its ``loiter_s``.
 * **motion**: a track of gray (picamera2) frames, or a thermal track that stays unclassified
@@ -65,6 +68,16 @@ PERSON_PROB_AFTER_UNCLASSED = 0.75
 # is cut for a second or two
 SIDE_CUT_S = 4.0
 SPECK_PX = 4  # a blob of at most this many pixels, median over the track's recent history
+# the model on its own reads a vehicle (≥ this) and hardly a person (< VEHICLE_VETO_PERSON_PROB):
+# physics was shown a person-sized part of a car (its front coming in at the edge, a warm hood
+# far off, an engine on frozen ground), which it cannot tell from someone
+VEHICLE_VETO_PROB = 0.4
+VEHICLE_VETO_PERSON_PROB = 0.2
+# someone who stands where they first appeared (over a parked car's roof, behind a pillar) is a
+# person once physics (≥ PERSON_PROB_AFTER_UNCLASSED) and the model (≥ PLAIN_MODEL_PROB) have
+# said so for this many person_confirm_s (10 s of the default 2.5 s): a warm car part the model
+# also takes for someone reads so for seconds, not for that long with physics agreeing
+STANDING_CONFIRMS = 4.0
 
 
 @dataclass(slots=True)
@@ -123,6 +136,13 @@ def _speck(track: Track) -> bool:
     person far off, so only a clear person look counts."""
     areas = sorted(s.area for s in track.history)
     return areas[len(areas) // 2] <= SPECK_PX
+
+
+def _model_sees_a_vehicle(st: TrackState) -> bool:
+    """The model on its own reads a car where physics reads a person (see VEHICLE_VETO_PROB)."""
+    if st.model is None:
+        return False
+    return st.model[LABELS.index("vehicle")] >= VEHICLE_VETO_PROB and st.model_person < VEHICLE_VETO_PERSON_PROB
 
 
 def _clear_of_sides(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
@@ -232,7 +252,25 @@ class IncidentBook:
         and waits there, plainly a person, just inside it or still on it."""
         if track.beside_vehicle and _walked(track):
             return True
+        if self._stands_where_they_appeared(track, st, t, shape):
+            return True
         return self._waits_on_edge(track, st, t, shape, stepped_off=not _on_edge(track.box, shape))
+
+    def _stands_where_they_appeared(self, track: Track, st: TrackState, t: float, shape: tuple[int, int]) -> bool:
+        """Someone who came into view where they stand: over a parked car's roof, from behind a
+        pillar. In full view, a clear person to physics and to the model on its own for
+        STANDING_CONFIRMS × the confirmation time, never long unclassified and no speck. A car's
+        part heating up before it burns can fool the model for that long, not physics (p ≈ 0.55);
+        a wet car in the rain can fool both only just (p ≈ 0.7, model 0.88)."""
+        return (
+            st.label == "person"
+            and t - st.label_since >= STANDING_CONFIRMS * self.config.person_confirm_s
+            and float(st.probs[LABELS.index("person")]) >= PERSON_PROB_AFTER_UNCLASSED
+            and st.model_person >= PLAIN_MODEL_PROB
+            and st.unclassed_s < LONG_UNCLASSED_S
+            and not _on_edge(track.box, shape)
+            and not _speck(track)
+        )
 
     def _waits_on_edge(
         self, track: Track, st: TrackState, t: float, shape: tuple[int, int], *, stepped_off: bool = False
@@ -297,6 +335,7 @@ class IncidentBook:
         sure = float(st.probs.max()) >= MIN_CLASS_PROB
         cut_long = t - st.uncut_t > SIDE_CUT_S and not self._waits_on_edge(track, st, t, shape)
         person = st.label == "person" and self._clear_person(track, st, shape) and not cut_long
+        person = person and not _model_sees_a_vehicle(st)
         plain = (
             st.plain_person_since is not None
             and t - st.plain_person_since >= PLAIN_CONFIRM_SHARE * cfg.person_confirm_s

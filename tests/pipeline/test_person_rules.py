@@ -145,3 +145,40 @@ def test_someone_waiting_half_in_view_at_the_side_is_a_person_when_the_model_is_
     assert people(unclassed_s=0.0, model_person=0.97, person_prob=0.85) == 0  # a parked car's sliver reads so
     assert people(unclassed_s=0.0, model_person=0.8) == 0
     assert people(unclassed_s=10.0, model_person=0.97) == 0
+
+
+def test_someone_standing_where_they_appeared_is_a_person_after_a_long_plain_look() -> None:
+    """Someone comes into view standing behind a parked car, only their head and shoulders over
+    it, and stays: never clear of where they appeared. A plain person look to physics and to the
+    model for 10 s reports them, and not sooner; a car part the model takes for someone but
+    physics doubts, or one the model doubts, is not reported however long it stays."""
+
+    def first_person_at(person_prob: float, model_person: float) -> float | None:
+        book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
+        tracker = Tracker()
+        for i in range(30 * 8):
+            t = i / 8
+            for track in tracker.update([_blob(14.0, 8.0, height=3)], t)[0]:
+                book.state(track).model = np.array(_looks(model_person))
+                book.observe(track, np.array(_looks(person_prob)), t)
+                if starts(book.decide(track, None, t, (24, 32), thermal=True), "person"):
+                    return t
+        return None
+
+    found = first_person_at(person_prob=0.85, model_person=0.95)
+    assert found is not None and 10.0 <= found <= 11.0
+    assert first_person_at(person_prob=0.6, model_person=0.95) is None
+    assert first_person_at(person_prob=0.85, model_person=0.8) is None
+
+
+def test_a_car_that_physics_takes_for_a_person_is_not_one_when_the_model_reads_a_vehicle() -> None:
+    """The person-sized front of a car rolling in reads as someone walking to physics; the
+    model on its own reads a vehicle. Not reported. The same track the model reads as someone,
+    or is unsure about, is."""
+
+    def people(model: list[float]) -> int:
+        return _person_starts(lambda t: _blob(2.0 + t * 0.5, 10), lambda t: _looks(0.9), lambda t: model)
+
+    assert people([0.1, 0.85, 0.0, 0.05]) == 0
+    assert people([0.95, 0.03, 0.0, 0.02]) == 1
+    assert people([0.3, 0.6, 0.0, 0.1]) == 1
