@@ -23,9 +23,18 @@ def _person_starts(
     """Person incidents the incident rules start for one tracked blob over 30 s at 8 Hz, given
     its blob (None: out of sight), its class probabilities and, if given, the model's own
     probabilities at each moment."""
+    return len(_person_start_times(blob_at, probs_at, model_at))
+
+
+def _person_start_times(
+    blob_at: Callable[[float], Blob | None],
+    probs_at: Callable[[float], list[float]],
+    model_at: Callable[[float], list[float]] | None = None,
+) -> list[float]:
+    """When :func:`_person_starts` starts its person incidents."""
     book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
     tracker = Tracker()
-    found = 0
+    found: list[float] = []
     for i in range(30 * 8):
         t = i / 8
         blob = blob_at(t)
@@ -36,7 +45,7 @@ def _person_starts(
             if model_at is not None:
                 book.state(track).model = np.array(model_at(t))
             book.observe(track, np.array(probs_at(t)), t)
-            found += len(starts(book.decide(track, None, t, (24, 32), thermal=True), "person"))
+            found += [e.t for e in starts(book.decide(track, None, t, (24, 32), thermal=True), "person")]
     return found
 
 
@@ -153,22 +162,15 @@ def test_someone_standing_where_they_appeared_is_a_person_after_a_long_plain_loo
     model for 10 s reports them, and not sooner; a car part the model takes for someone but
     physics doubts, or one the model doubts, is not reported however long it stays."""
 
-    def first_person_at(person_prob: float, model_person: float) -> float | None:
-        book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
-        tracker = Tracker()
-        for i in range(30 * 8):
-            t = i / 8
-            for track in tracker.update([_blob(14.0, 8.0, height=3)], t)[0]:
-                book.state(track).model = np.array(_looks(model_person))
-                book.observe(track, np.array(_looks(person_prob)), t)
-                if starts(book.decide(track, None, t, (24, 32), thermal=True), "person"):
-                    return t
-        return None
+    def person_at(person_prob: float, model_person: float) -> list[float]:
+        return _person_start_times(
+            lambda t: _blob(14.0, 8.0, height=3), lambda t: _looks(person_prob), lambda t: _looks(model_person)
+        )
 
-    found = first_person_at(person_prob=0.85, model_person=0.95)
-    assert found is not None and 10.0 <= found <= 11.0
-    assert first_person_at(person_prob=0.6, model_person=0.95) is None
-    assert first_person_at(person_prob=0.85, model_person=0.8) is None
+    (found,) = person_at(person_prob=0.85, model_person=0.95)
+    assert 10.0 <= found <= 11.0
+    assert person_at(person_prob=0.6, model_person=0.95) == []
+    assert person_at(person_prob=0.85, model_person=0.8) == []
 
 
 def test_a_car_that_physics_takes_for_a_person_is_not_one_when_the_model_reads_a_vehicle() -> None:
