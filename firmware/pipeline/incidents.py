@@ -10,11 +10,12 @@ Rules, per track:
   someone who came out of a parked car and walked a few steps, who stepped in at the frame's
   edge and waits just inside it, or on it when the model on its own reads them as a person, or
   who stands in full view where they appeared, plainly a person for four times as long. A
-  person needs p ≥ 0.55, or ≥ 0.75 when the look is doubtful (long unclassified before, or a
-  speck of a few pixels, as cats are), and is never a blob cut by the left or right edge for
-  more than 4 s (a car parked half out of view) unless they wait there, as above. Nor is it a
-  track the model on its own reads as a vehicle (≥ 0.4) and hardly as a person (< 0.2): the
-  person-sized front of a car coming in, or its engine on frozen ground, fools physics alone.
+  person needs p ≥ 0.55, or ≥ 0.75 for a speck of a few pixels (as cats are) and ≥ 0.8 after
+  long unclassified (a parked car's piece while the background learns it), and is never a blob
+  cut by the left or right edge for more than 4 s (a car parked half out of view) unless they
+  wait there, as above. Nor is it a track the model on its own reads as a vehicle (≥ 0.4) and
+  hardly as a person (< 0.2): the person-sized front of a car coming in, or its engine on
+  frozen ground, fools physics alone.
   With zones configured, only tracks whose feet are in an armed zone count, and a person must
   have stayed in that zone for its ``loiter_s``.
 * **motion**: a track of gray (picamera2) frames, or a thermal track that stays unclassified
@@ -63,6 +64,9 @@ MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pi
 # clear person look (people read 0.85–0.95) turns it into one, not a drift over MIN_CLASS_PROB
 LONG_UNCLASSED_S = 3.0
 PERSON_PROB_AFTER_UNCLASSED = 0.75
+# ... and a piece of a parked car (its roof or bumper, long unclassified while the background
+# learns the car) drifts up to 0.75-0.77 as its look settles: after long unclassified, 0.8
+PERSON_PROB_AFTER_LONG_UNCLASSED = 0.8
 # a blob cut by the left or right edge of the view this long is the sliver of a car parked half
 # out of view (or its footprint), whose cut shape passes for a person's; someone walking in or out
 # is cut for a second or two
@@ -295,19 +299,20 @@ class IncidentBook:
 
     @staticmethod
     def _clear_person(track: Track, st: TrackState, shape: tuple[int, int]) -> bool:
-        """Person likely enough to report: p ≥ 0.55, or ≥ 0.75 when the look is doubtful. A track
-        long unclassified that drifts just over the
-        line is a ghost or a fragment whose look is changing (a cooling footprint, a parked car's
-        edge, a small animal on warm ground), not someone who has stepped clear of a blob: they
-        read as a person beyond doubt. Not so for a blob cut by the top of the view only: far off,
+        """Person likely enough to report: p ≥ 0.55, or ≥ 0.75 for a speck and ≥ 0.8 after long
+        unclassified. A track long unclassified that drifts just over the line is a ghost or a
+        fragment whose look is changing (a cooling footprint, a parked car's edge, a small animal
+        on warm ground), not someone who has stepped clear of a blob: they read as a person
+        beyond doubt. Not so for a blob cut by the top of the view only: far off,
         only part of someone shows there, and they may stay unclassified until enough of them does
         (a blob in a top corner is as likely the piece of a car half out of view). A speck of a
         few pixels is doubtful too: a cat on warm ground makes one as easily as a far person."""
         p = float(st.probs[LABELS.index("person")])
+        if st.unclassed_s >= LONG_UNCLASSED_S and not _far_and_cut(track.box, shape):
+            return p >= PERSON_PROB_AFTER_LONG_UNCLASSED
         if p >= PERSON_PROB_AFTER_UNCLASSED or p < MIN_CLASS_PROB:
             return p >= PERSON_PROB_AFTER_UNCLASSED
-        far_and_cut = _far_and_cut(track.box, shape)
-        return not ((st.unclassed_s >= LONG_UNCLASSED_S and not far_and_cut) or _speck(track))
+        return not _speck(track)
 
     @staticmethod
     def _fire_confirmed(st: TrackState, t: float) -> bool:

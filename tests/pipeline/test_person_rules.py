@@ -63,9 +63,10 @@ def _looks(person_prob: float) -> list[float]:
 
 def test_a_track_long_unclassified_becomes_a_person_only_on_a_clear_person_look() -> None:
     """A ghost or a car's edge, unclassified for a while, whose look drifts just over the person
-    line is not reported; the same drift on a track that is person-like from the start is, and so
-    is a long-unclassified track that comes to look plainly like someone, or one cut by the top of
-    the view (someone far off, only part of whom shows)."""
+    line, or settles just above 0.75 as a parked car's roof does, is not reported; the same drift
+    on a track that is person-like from the start is, and so is a long-unclassified track that
+    comes to look plainly like someone, or one cut by the top of the view (someone far off, only
+    part of whom shows)."""
 
     def people(unclassed_s: float, person_prob: float, top: int = 10) -> int:
         return _person_starts(
@@ -76,6 +77,7 @@ def test_a_track_long_unclassified_becomes_a_person_only_on_a_clear_person_look(
     assert people(unclassed_s=10.0, person_prob=0.65) == 0
     assert people(unclassed_s=0.0, person_prob=0.65) == 1
     assert people(unclassed_s=10.0, person_prob=0.9) == 1
+    assert people(unclassed_s=10.0, person_prob=0.77) == 0  # a parked car's roof, its look settling
     assert people(unclassed_s=10.0, person_prob=0.65, top=0) == 1
 
 
