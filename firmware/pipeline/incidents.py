@@ -64,8 +64,8 @@ MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pi
 # clear person look (people read 0.85–0.95) turns it into one, not a drift over MIN_CLASS_PROB
 LONG_UNCLASSED_S = 3.0
 PERSON_PROB_AFTER_UNCLASSED = 0.75
-# ... and a piece of a parked car (its roof or bumper, long unclassified while the background
-# learns the car) drifts up to 0.75-0.77 as its look settles: after long unclassified, 0.8
+# after LONG_UNCLASSED_S, 0.75 is not enough either: a piece of a parked car (its roof or bumper,
+# tracked while the background learns the car) settles at 0.75–0.77
 PERSON_PROB_AFTER_LONG_UNCLASSED = 0.8
 # a blob cut by the left or right edge of the view this long is the sliver of a car parked half
 # out of view (or its footprint), whose cut shape passes for a person's; someone walking in or out
@@ -303,10 +303,10 @@ class IncidentBook:
         unclassified. A track long unclassified that drifts just over the line is a ghost or a
         fragment whose look is changing (a cooling footprint, a parked car's edge, a small animal
         on warm ground), not someone who has stepped clear of a blob: they read as a person
-        beyond doubt. Not so for a blob cut by the top of the view only: far off,
-        only part of someone shows there, and they may stay unclassified until enough of them does
-        (a blob in a top corner is as likely the piece of a car half out of view). A speck of a
-        few pixels is doubtful too: a cat on warm ground makes one as easily as a far person."""
+        beyond doubt. Not so for a blob cut by the top of the view only: far off, only part of
+        someone shows there, and they may stay unclassified until enough of them does (a blob in
+        a top corner is as likely the piece of a car half out of view). A speck of a few pixels
+        is doubtful too: a cat on warm ground makes one as easily as a far person."""
         p = float(st.probs[LABELS.index("person")])
         if st.unclassed_s >= LONG_UNCLASSED_S and not _far_and_cut(track.box, shape):
             return p >= PERSON_PROB_AFTER_LONG_UNCLASSED
