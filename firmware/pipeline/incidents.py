@@ -111,6 +111,11 @@ class TrackState:
     plain_person_since: float | None = None  # ≥ PLAIN_PERSON_PROB, with the model ≥ PLAIN_MODEL_PROB, since
 
     @property
+    def person(self) -> float:
+        """The smoothed person probability (physics and model together)."""
+        return float(self.probs[LABELS.index("person")])
+
+    @property
     def model_person(self) -> float:
         """The model's own person probability (0 before it has run on the track, or without a model)."""
         return float(self.model[LABELS.index("person")]) if self.model is not None else 0.0
@@ -191,11 +196,11 @@ class IncidentBook:
         a = 1.0 - math.exp(-max(dt, 0.0) / PROB_SMOOTH_S)
         st.probs += a * (probs - st.probs)
         st.last_t = t
-        if st.probs[0] < SURE_PERSON_PROB:
+        if st.person < SURE_PERSON_PROB:
             st.sure_person_since = None
         elif st.sure_person_since is None:
             st.sure_person_since = t
-        if st.probs[0] < PLAIN_PERSON_PROB or st.model_person < PLAIN_MODEL_PROB:
+        if st.person < PLAIN_PERSON_PROB or st.model_person < PLAIN_MODEL_PROB:
             st.plain_person_since = None
         elif st.plain_person_since is None:
             st.plain_person_since = t
@@ -248,7 +253,7 @@ class IncidentBook:
     def _walked_off(track: Track, st: TrackState, t: float) -> bool:
         """A vehicle's track that has become, beyond doubt, someone walking: the driver stepped out
         next to the car and the tracker followed them, not the car (the car gets a new track)."""
-        return float(st.probs[LABELS.index("person")]) >= WALKED_OFF_PROB and track.still_for(t) < 1.0
+        return st.person >= WALKED_OFF_PROB and track.still_for(t) < 1.0
 
     def _person_without_leaving(self, track: Track, st: TrackState, t: float, shape: tuple[int, int]) -> bool:
         """Someone who never moved clear of where they first appeared: a driver who came out of a
@@ -269,7 +274,7 @@ class IncidentBook:
         return (
             st.label == "person"
             and t - st.label_since >= STANDING_CONFIRMS * self.config.person_confirm_s
-            and float(st.probs[LABELS.index("person")]) >= PERSON_PROB_AFTER_UNCLASSED
+            and st.person >= PERSON_PROB_AFTER_UNCLASSED
             and st.model_person >= PLAIN_MODEL_PROB
             and st.unclassed_s < LONG_UNCLASSED_S
             and not _on_edge(track.box, shape)
@@ -307,7 +312,7 @@ class IncidentBook:
         someone shows there, and they may stay unclassified until enough of them does (a blob in
         a top corner is as likely the piece of a car half out of view). A speck of a few pixels
         is doubtful too: a cat on warm ground makes one as easily as a far person."""
-        p = float(st.probs[LABELS.index("person")])
+        p = st.person
         if st.unclassed_s >= LONG_UNCLASSED_S and not _far_and_cut(track.box, shape):
             return p >= PERSON_PROB_AFTER_LONG_UNCLASSED
         if p >= PERSON_PROB_AFTER_UNCLASSED or p < MIN_CLASS_PROB:
@@ -339,8 +344,12 @@ class IncidentBook:
             return "motion" if track.age >= cfg.motion_confirm_s and moved and track.hits >= 3 else None
         sure = float(st.probs.max()) >= MIN_CLASS_PROB
         cut_long = t - st.uncut_t > SIDE_CUT_S and not self._waits_on_edge(track, st, t, shape)
-        person = st.label == "person" and self._clear_person(track, st, shape) and not cut_long
-        person = person and not _model_sees_a_vehicle(st)
+        person = (
+            st.label == "person"
+            and self._clear_person(track, st, shape)
+            and not cut_long
+            and not _model_sees_a_vehicle(st)
+        )
         plain = (
             st.plain_person_since is not None
             and t - st.plain_person_since >= PLAIN_CONFIRM_SHARE * cfg.person_confirm_s
