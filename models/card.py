@@ -48,7 +48,7 @@ def _real(real: dict[str, Any] | None) -> str:
 
 
 def _reproduced(note: str | None) -> str:
-    return f"\n\nVerified: {note}" if note else ""
+    return f"\n\nChecked {note}" if note else ""
 
 
 def _by_resolution(by_resolution: dict[str, Any] | None) -> str:
@@ -182,9 +182,11 @@ TensorFlow runs with `enable_op_determinism`, one thread and a fixed seed ({repo
 the same CPU architecture, TensorFlow version ({report["tensorflow"]}) and simulator code the
 float weights and therefore the int8 file come out **bit-identical** (checked with `--check`).
 Another TensorFlow version or CPU (different oneDNN kernels) gives the same architecture and data
-but weights equal only up to floating-point rounding, hence a different hash. The data depend on
-the simulator's code, fingerprinted above: any change to `hw/sim` changes the patches and so the
-weights (`--check` says which of the two differs); retrain and commit the new model, card and
+but weights equal only up to floating-point rounding, hence a different hash: `--check` then
+says so, comparing the sha256 of the training patches and labels with the one in
+`training-report.json`. The data depend on the simulator's code that renders frames and ground
+truth (`hw/sim` but `suite.py`, which only writes evaluation suites), fingerprinted above: a
+change there changes the patches and so the weights; retrain and commit the new model, card and
 report together when that happens.{_reproduced(report.get("reproduced"))}
 """
 

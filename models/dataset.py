@@ -225,26 +225,42 @@ def build_dataset(seeds: range, runs_per_scenario: int = RUNS_PER_SCENARIO) -> D
     return Dataset.concat([run_patches(name, seed, shape) for name, seed, shape in runs(seeds, runs_per_scenario)])
 
 
-def simulator_fingerprint() -> str:
-    """sha256 over the simulator's source (``hw/sim/**/*.py``, sorted by path): the data depend
-    on exactly this code, committed or not."""
+# writes evaluation suites of recordings; renders nothing the training data are made of
+NOT_DATA = ("suite.py",)
+
+
+def simulator_fingerprint(sim_dir: Path | None = None) -> str:
+    """sha256 over the simulator's source that renders frames and ground truth (``hw/sim/**/*.py``
+    but ``NOT_DATA``, sorted by path): the data depend on exactly this code, committed or not."""
     import hashlib
 
-    sim_dir = Path(__file__).resolve().parent.parent / "hw" / "sim"
+    sim_dir = sim_dir or Path(__file__).resolve().parent.parent / "hw" / "sim"
     digest = hashlib.sha256()
     for path in sorted(sim_dir.rglob("*.py")):
+        if path.name in NOT_DATA:
+            continue
         digest.update(path.relative_to(sim_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
+def data_digest(data: Dataset) -> str:
+    """sha256 of a data set's patches and labels: two trainings saw the same data iff it matches."""
+    import hashlib
+
+    digest = hashlib.sha256(np.ascontiguousarray(data.patches, dtype=np.float32).tobytes())
+    digest.update(np.ascontiguousarray(data.labels, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
 def describe_simulator() -> str:
-    """The simulator's identity for the model card: the last git commit of hw/sim/ and a
-    fingerprint of its source as used."""
+    """The simulator's identity for the model card: the last git commit of its data-making source
+    and a fingerprint of that source as used."""
     import subprocess
 
+    excluded = [f":(exclude)hw/sim/{name}" for name in NOT_DATA]
     try:
         commit = subprocess.run(
-            ["git", "log", "-1", "--format=%h %cs", "--", "hw/sim"],
+            ["git", "log", "-1", "--format=%h %cs", "--", "hw/sim", *excluded],
             capture_output=True,
             text=True,
             check=True,

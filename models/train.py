@@ -38,6 +38,7 @@ from models.dataset import (
     VALIDATION_SEEDS,
     Dataset,
     build_dataset,
+    data_digest,
     describe_simulator,
     foreground_bbox,
     run_patches,
@@ -254,11 +255,13 @@ def run(out_dir: Path) -> dict[str, object]:
             "seeds": [TRAIN_SEEDS.start, TRAIN_SEEDS.stop - 1],
             "runs": len(runs(TRAIN_SEEDS, TRAIN_RUNS_PER_SCENARIO)),
             "counts": train_set.counts(),
+            "data_sha256": data_digest(train_set),
         },
         "held_out": {
             "seeds": [VALIDATION_SEEDS.start, VALIDATION_SEEDS.stop - 1],
             "runs": len(runs(VALIDATION_SEEDS, HELD_OUT_RUNS_PER_SCENARIO)),
             "counts": held_out.counts(),
+            "data_sha256": data_digest(held_out),
         },
         "metrics": metrics(confusion(held_out.labels, predicted)),
         "by_resolution": by_resolution,
@@ -270,16 +273,29 @@ def run(out_dir: Path) -> dict[str, object]:
 
 
 def check() -> int:
-    """Retrain into a kept temporary folder and say whether the committed model was reproduced."""
+    """Retrain into a kept temporary folder and say whether the committed model was reproduced,
+    and if not, whether the data or only the weights differ."""
     committed = json.loads((MODELS_DIR / REPORT_NAME).read_text())
     out = Path(tempfile.mkdtemp(prefix="parkvakt-train-check-"))
     report = run(out)
     same_sim = report["simulator"] == committed["simulator"]
     same = report["sha256"] == committed["sha256"]
+    committed_data = committed["train"].get("data_sha256")
+    same_data = committed_data is not None and report["train"]["data_sha256"] == committed_data
     print(f"simulator: {report['simulator']} ({'same as' if same_sim else 'differs from'} the committed model's)")
+    if committed_data is not None:
+        ours = report["train"]["data_sha256"]
+        print(f"training data sha256 {ours[:16]} {'==' if same_data else '!='} committed {committed_data[:16]}")
     print(f"retrained sha256 {report['sha256']} {'==' if same else '!='} committed {committed['sha256']} (in {out})")
-    if not same and not same_sim:
+    if not same and same_data:
+        print(
+            "same data, different weights: another CPU or TensorFlow build rounds differently "
+            f"(committed: TensorFlow {committed['tensorflow']}, here {report['tensorflow']})"
+        )
+    elif not same and not same_sim:
         print("the simulator changed since the model was trained, so its data and weights differ; retrain to update")
+    elif not same and committed_data is None:
+        print("same simulator source, but the committed report has no data digest: data or rounding, cannot tell")
     return 0 if same else 1
 
 

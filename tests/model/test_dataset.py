@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from firmware.pipeline.model import LABELS
 from hw.sim.render import GroundTruthObject
-from models.dataset import foreground_bbox, run_patches, runs, sample_label
+from models.dataset import (
+    Dataset,
+    data_digest,
+    foreground_bbox,
+    run_patches,
+    runs,
+    sample_label,
+    simulator_fingerprint,
+)
 
 SEEN = GroundTruthObject(
     object_id=0,
@@ -72,3 +81,21 @@ def test_training_and_held_out_runs_use_disjoint_seeds_below_the_evaluation_rang
     held = {seed for _, seed, _ in runs(VALIDATION_SEEDS, HELD_OUT_RUNS_PER_SCENARIO)}
     assert not train & held
     assert max(train | held) < 1000, "seeds >= 1000 belong to the evaluation suite"
+
+
+def test_the_simulator_fingerprint_covers_what_renders_frames_not_the_suite_writer(tmp_path: Path) -> None:
+    (tmp_path / "render.py").write_text("GAIN = 1.0\n")
+    (tmp_path / "suite.py").write_text("HOURS = 24\n")
+    before = simulator_fingerprint(tmp_path)
+    (tmp_path / "suite.py").write_text("HOURS = 48\n")  # how many recordings a suite has: no training data
+    assert simulator_fingerprint(tmp_path) == before
+    (tmp_path / "render.py").write_text("GAIN = 1.1\n")
+    assert simulator_fingerprint(tmp_path) != before
+
+
+def test_the_data_digest_tells_two_data_sets_apart() -> None:
+    data = run_patches("person-walking", 7, (24, 32), seconds=20.0)
+    assert data_digest(data) == data_digest(Dataset(data.patches.copy(), data.labels.copy()))
+    relabelled = data.labels.copy()
+    relabelled[0] = (relabelled[0] + 1) % len(LABELS)
+    assert data_digest(Dataset(data.patches, relabelled)) != data_digest(data)
