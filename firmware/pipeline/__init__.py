@@ -41,6 +41,9 @@ MAX_BAD_PIXEL_SHARE = 0.25
 HOT_DELTA_C = 15.0
 CLUTTER_BLOBS = 10  # this many blobs at once: the scene itself is changing (rain setting in, ...)
 CLUTTER_SHARE = 0.2
+# but one solid blob (filling half its box or more) of up to 0.3 of the view may be a car coming in
+ONE_OBJECT_MAX_SHARE = 0.3
+ONE_OBJECT_MIN_FILL = 0.5
 CLUTTER_HOLD_S = 15.0  # no new person/vehicle/motion incident until the scene has been calm this long
 CLUTTER_TAU_S = 8.0  # and the background catches up this fast meanwhile
 CONTINUE_S = 3.0  # a new track this soon after a person was lost nearby continues their evidence
@@ -417,13 +420,27 @@ class DetectionPipeline:
 
 def _scene_changing(fg: np.ndarray, blobs: list[Blob], known: list[Box]) -> bool:
     """Many blobs, or much of the view, changed at once: rain setting in, a cloud's shadow. Objects
-    the pipeline already tracks are known, not change: a full lot is not clutter."""
-    changed, count = fg, len(blobs)
+    the pipeline already tracks are known, not change: a full lot is not clutter. Nor is the one
+    solid blob of an object coming in: a car close to the camera fills a fifth of the view alone,
+    and holding back for it missed the people walking beside it."""
+    changed, new = fg, blobs
     if known:
         mask = box_mask(fg.shape, known)
         changed = fg & ~mask
-        count = sum(1 for b in blobs if not mask[b.y0 : b.y1, b.x0 : b.x1].all())
-    return count >= CLUTTER_BLOBS or np.count_nonzero(changed) >= CLUTTER_SHARE * fg.size
+        new = [b for b in blobs if not mask[b.y0 : b.y1, b.x0 : b.x1].all()]
+    if len(new) >= CLUTTER_BLOBS:
+        return True
+    n_changed = np.count_nonzero(changed)
+    biggest = max(new, key=lambda b: b.area, default=None)
+    if biggest is not None and _one_object(biggest, fg.size):
+        n_changed -= np.count_nonzero(changed[biggest.y0 : biggest.y1, biggest.x0 : biggest.x1])
+    return n_changed >= CLUTTER_SHARE * fg.size
+
+
+def _one_object(blob: Blob, frame_px: int) -> bool:
+    """Could be one thing in view: solid (it fills half its box or more), and not so big that only
+    the weather makes it (a cloud's shadow, sun on the whole lot)."""
+    return blob.area <= ONE_OBJECT_MAX_SHARE * frame_px and blob.area >= ONE_OBJECT_MIN_FILL * blob.width * blob.height
 
 
 def load_model_for(config: DetectionSection) -> tuple[Classifier | None, str | None]:

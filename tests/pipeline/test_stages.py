@@ -348,6 +348,36 @@ def test_a_full_lot_of_parked_cars_does_not_hold_back_a_person() -> None:
     assert len(people) == 1 and 25.0 < people[0].t <= 32.0
 
 
+def test_a_car_coming_in_close_does_not_hold_back_the_person_walking_past_it() -> None:
+    """A car drives in near the camera (one solid blob, a quarter of the view) while someone walks
+    along the top of the view for 10 s. The car is one object, not the scene changing (rain, a
+    cloud's shadow), so the person is reported while they are in view."""
+
+    def paint(px: np.ndarray, t: float) -> None:
+        if t >= 2.0:
+            left = max(12.0, 32.0 - 12.0 * (t - 2.0))
+            px[12:22, round(left) : round(left) + 18] += 7.0
+        if 3.0 <= t < 13.0:
+            person(px, 1.0 + (t - 3.0) * 1.5, 7, height=4, excess=8.0)
+
+    people = starts(run(pipeline(), frames(20, paint)), "person")
+    assert len(people) == 1 and 3.0 < people[0].t <= 8.0
+
+
+def test_a_wide_change_of_many_blobs_still_holds_back_new_incidents() -> None:
+    """Rain sets in: a dozen small blobs all over the view at once. Nothing is reported while
+    the scene settles, though some of them wander like people would."""
+
+    def paint(px: np.ndarray, t: float) -> None:
+        if t >= 2.0:
+            for k in range(12):
+                x = (3 + 8 * (k % 4) + 0.8 * (t - 2.0) * (1 if k % 2 else -1)) % 31
+                px[2 + 7 * (k // 4) : 6 + 7 * (k // 4), round(x) : round(x) + 2] += 6.0
+
+    events = run(pipeline(), frames(12, paint))
+    assert not starts(events, "person") and not starts(events, "vehicle")
+
+
 def test_a_person_walking_away_from_a_warm_thing_beside_them_is_not_held_by_it() -> None:
     """Someone steps away from a warm thing on the ground (a bag, a motorbike) that touched them
     for a moment: the fragment rule must not keep the two in one ever-wider box."""
