@@ -6,13 +6,14 @@ Rules, per track:
   ``person_confirm_s`` / ``vehicle_confirm_s``, and the track has moved clear of the spot where
   it appeared (people and cars come into view; a hood warming up or a grill does not walk). A
   person whose look is plain to physics (p ≥ 0.8) and to the model on its own (≥ 0.9) is
-  confirmed in 0.4 of that time: someone glimpsed between parked cars. A person may also be
-  someone who came out of a parked car and walked a few steps, who stepped in at the frame's
-  edge and waits just inside it, or on it when the model on its own reads them as a person, or
-  who stands in full view where they appeared, plainly a person for four times as long. A
-  person needs p ≥ 0.55, or ≥ 0.75 for a speck of a few pixels (as cats are) and ≥ 0.8 after
-  long unclassified (a parked car's piece while the background learns it), and is never a blob
-  cut by the left or right edge for more than 4 s (a car parked half out of view) unless they
+  confirmed in 0.4 of that time: someone glimpsed between parked cars, or, without moving clear,
+  someone showing beside a parked car they walk round before its blob takes them in again. A
+  person may also be someone who came out of a parked car and walked a few steps, who stepped in
+  at the frame's edge and waits just inside it, or on it when the model on its own reads them as
+  a person, or who stands in full view where they appeared, plainly a person for four times as
+  long. A person needs p ≥ 0.55, or ≥ 0.75 for a speck of a few pixels (as cats are) and ≥ 0.8
+  after long unclassified (a parked car's piece while the background learns it), and is never a
+  blob cut by the left or right edge for more than 4 s (a car parked half out of view) unless they
   wait there, as above. Nor is it a track the model on its own reads as a vehicle (≥ 0.4) and
   hardly as a person (< 0.2): the person-sized front of a car coming in, or its engine on
   frozen ground, fools physics alone.
@@ -257,13 +258,33 @@ class IncidentBook:
 
     def _person_without_leaving(self, track: Track, st: TrackState, t: float, shape: tuple[int, int]) -> bool:
         """Someone who never moved clear of where they first appeared: a driver who came out of a
-        parked car and walked a few steps, or someone who stepped into view at the frame's edge
-        and waits there, plainly a person, just inside it or still on it."""
-        if track.beside_vehicle and _walked(track):
+        parked car and walked a few steps, someone showing beside a parked car plainly a person,
+        or someone who stepped into view at the frame's edge and waits there, plainly a person,
+        just inside it or still on it."""
+        if (track.beside_vehicle and _walked(track)) or self._plainly_out_of_a_vehicle(track, st, t, shape):
             return True
         if self._stands_where_they_appeared(track, st, t, shape):
             return True
         return self._waits_on_edge(track, st, t, shape, stepped_off=not _on_edge(track.box, shape))
+
+    def _plain_for_long_enough(self, st: TrackState, t: float) -> bool:
+        """Plainly a person to physics and to the model on its own for PLAIN_CONFIRM_SHARE of the
+        confirmation time."""
+        since = st.plain_person_since
+        return since is not None and t - since >= PLAIN_CONFIRM_SHARE * self.config.person_confirm_s
+
+    def _plainly_out_of_a_vehicle(self, track: Track, st: TrackState, t: float, shape: tuple[int, int]) -> bool:
+        """A piece cut from a parked car's blob, plainly a person for long enough, more than a
+        speck and clear of the frame's edges: someone walking round the car shows for a second or
+        two, often without moving clear of where they came out, before the car's blob takes them
+        in again. Cut by an edge, the piece is as likely the car's own end (a car passing by it
+        cuts it off)."""
+        return (
+            track.beside_vehicle
+            and not _speck(track)
+            and not _on_edge(track.box, shape)
+            and self._plain_for_long_enough(st, t)
+        )
 
     def _stands_where_they_appeared(self, track: Track, st: TrackState, t: float, shape: tuple[int, int]) -> bool:
         """Someone who came into view where they stand: over a parked car's roof, from behind a
@@ -350,10 +371,8 @@ class IncidentBook:
             and not cut_long
             and not _model_sees_a_vehicle(st)
         )
-        plain = (
-            st.plain_person_since is not None
-            and t - st.plain_person_since >= PLAIN_CONFIRM_SHARE * cfg.person_confirm_s
-            and (track.displaced or _walked(track))
+        plain = self._plain_for_long_enough(st, t) and (
+            track.displaced or _walked(track) or self._plainly_out_of_a_vehicle(track, st, t, shape)
         )
         if person and (held >= cfg.person_confirm_s or plain) and track.hits >= 3:
             loiter = zone.loiter_s if zone is not None else 0.0

@@ -3,6 +3,7 @@ probabilities (and the model's own) at each moment, through the real Tracker and
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -137,6 +138,29 @@ def test_a_person_glimpsed_for_under_two_seconds_is_reported_when_physics_and_th
     assert people(person_prob=0.95, model_person=0.97) == 1
     assert people(person_prob=0.95, model_person=0.6) == 0
     assert people(person_prob=0.7, model_person=0.97) == 0
+
+
+def test_someone_showing_beside_a_parked_car_they_walk_round_is_reported_without_moving_clear() -> None:
+    """Someone walks round a parked car: for 1.8 s they show as a piece cut from the car's blob,
+    shuffling about a pixel, then the car's blob takes them in again. Plain to physics and to the
+    model, they are reported. The same blob that was never part of a car's has not moved clear of
+    where it appeared (a hood or a grill does not walk), a speck beside the car is as likely a
+    cat, and a piece cut by the frame's edge as likely the car's own end: none is reported."""
+
+    def people(*, out_of_a_car: bool, x: float = 14.0, height: int = 5, model_person: float = 0.97) -> int:
+        def blob_at(t: float) -> Blob | None:
+            if not 5.0 <= t < 6.8:
+                return None
+            at = max(0.0, x + 0.5 * math.sin(3 * t))
+            return dataclasses.replace(_blob(at, 8, height), beside_vehicle=out_of_a_car)
+
+        return _person_starts(blob_at, lambda t: _looks(0.92), lambda t: _looks(model_person))
+
+    assert people(out_of_a_car=True) == 1
+    assert people(out_of_a_car=False) == 0
+    assert people(out_of_a_car=True, height=2) == 0
+    assert people(out_of_a_car=True, x=0.0) == 0
+    assert people(out_of_a_car=True, model_person=0.7) == 0
 
 
 def test_someone_waiting_half_in_view_at_the_side_is_a_person_when_the_model_is_beyond_doubt() -> None:
