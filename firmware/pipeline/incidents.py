@@ -281,9 +281,9 @@ class IncidentBook:
         cuts it off)."""
         return (
             track.beside_vehicle
-            and not _speck(track)
-            and not _on_edge(track.box, shape)
             and self._plain_for_long_enough(st, t)
+            and not _on_edge(track.box, shape)
+            and not _speck(track)
         )
 
     def _stands_where_they_appeared(self, track: Track, st: TrackState, t: float, shape: tuple[int, int]) -> bool:
