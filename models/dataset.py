@@ -6,6 +6,7 @@ unit uses, with a bbox jittered the way a blob detector's box wobbles.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -232,8 +233,6 @@ NOT_DATA = ("suite.py",)
 def simulator_fingerprint(sim_dir: Path | None = None) -> str:
     """sha256 over the simulator's source that renders frames and ground truth (``hw/sim/**/*.py``
     but ``NOT_DATA``, sorted by path): the data depend on exactly this code, committed or not."""
-    import hashlib
-
     sim_dir = sim_dir or Path(__file__).resolve().parent.parent / "hw" / "sim"
     digest = hashlib.sha256()
     for path in sorted(sim_dir.rglob("*.py")):
@@ -245,8 +244,6 @@ def simulator_fingerprint(sim_dir: Path | None = None) -> str:
 
 def data_digest(data: Dataset) -> str:
     """sha256 of a data set's patches and labels: two trainings saw the same data iff it matches."""
-    import hashlib
-
     digest = hashlib.sha256(np.ascontiguousarray(data.patches, dtype=np.float32).tobytes())
     digest.update(np.ascontiguousarray(data.labels, dtype=np.int64).tobytes())
     return digest.hexdigest()

@@ -336,9 +336,9 @@ class IncidentBook:
         p = st.person
         if st.unclassed_s >= LONG_UNCLASSED_S and not _far_and_cut(track.box, shape):
             return p >= PERSON_PROB_AFTER_LONG_UNCLASSED
-        if p >= PERSON_PROB_AFTER_UNCLASSED or p < MIN_CLASS_PROB:
-            return p >= PERSON_PROB_AFTER_UNCLASSED
-        return not _speck(track)
+        if p >= PERSON_PROB_AFTER_UNCLASSED:
+            return True
+        return p >= MIN_CLASS_PROB and not _speck(track)
 
     @staticmethod
     def _fire_confirmed(st: TrackState, t: float) -> bool:
