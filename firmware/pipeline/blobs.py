@@ -56,39 +56,48 @@ def _find(parent: list[int], i: int) -> int:
 
 
 def label_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
-    """Runs of True in each row: (row, start, end exclusive, component root per run)."""
+    """Runs of True in each row: (row, start, end exclusive, component root per run).
+
+    The frame is scanned as one flat array with a False column after each row, so that no run
+    wraps into the next: its edges come from a single comparison and ``flatnonzero``. Runs come
+    sorted by row, then by start (and so by end); each is joined with the runs of the row above
+    that it touches (8-connected: a diagonal touch counts), found by walking both rows once.
+    """
     h, w = mask.shape
-    padded = np.zeros((h, w + 2), dtype=np.int8)
-    padded[:, 1:-1] = mask
-    edges = np.diff(padded, axis=1)
-    rows_s, starts = np.nonzero(edges == 1)
-    _, ends = np.nonzero(edges == -1)
+    stride = w + 1
+    flat = np.zeros(h * stride + 1, dtype=bool)
+    flat[1:].reshape(h, stride)[:, :w] = mask
+    edges = np.flatnonzero(flat[1:] != flat[:-1])  # k: pixel k of the padded frame starts or ends a run
+    rows = edges[::2] // stride
+    starts = edges[::2] - rows * stride
+    ends = edges[1::2] - rows * stride
     n = len(starts)
     parent = list(range(n))
-    rows_l = rows_s.tolist()
+    rows_l = rows.tolist()
     starts_l = starts.tolist()
     ends_l = ends.tolist()
-    # runs come sorted by row, then by start; compare each run with the runs of the previous row
-    prev_lo = prev_hi = 0
+    above = above_end = row_begin = 0  # runs [above, above_end) of the row above may touch run i
     cur_row = -1
-    row_begin = 0
     for i in range(n):
         r = rows_l[i]
         if r != cur_row:
-            if r == cur_row + 1:
-                prev_lo, prev_hi = row_begin, i
-            else:
-                prev_lo = prev_hi = i
-            cur_row = r
-            row_begin = i
+            above, above_end = (row_begin, i) if r == cur_row + 1 else (i, i)
+            cur_row, row_begin = r, i
         s, e = starts_l[i], ends_l[i]
-        for j in range(prev_lo, prev_hi):
-            if ends_l[j] >= s and starts_l[j] <= e:  # 8-connected: diagonal touch counts
-                ri, rj = _find(parent, i), _find(parent, j)
+        while above < above_end and ends_l[above] < s:
+            above += 1
+        j = above
+        while j < above_end and starts_l[j] <= e:
+            rj = _find(parent, j)
+            if parent[i] == i:  # i has joined nothing yet: it joins j's component, whose root is smaller
+                parent[i] = rj
+            else:
+                ri = _find(parent, i)
                 if ri != rj:
                     parent[max(ri, rj)] = min(ri, rj)
+            j += 1
     roots = [_find(parent, i) for i in range(n)]
-    return rows_s, starts, ends, roots
+    return rows, starts, ends, roots
 
 
 def find_blobs(

@@ -153,13 +153,15 @@ class Tracker:
         """Associate this frame's blobs; returns (live tracks, tracks dropped this frame)."""
         tracks = list(self.tracks.values())
         pairs: list[tuple[float, int, int]] = []
+        # a blob is in a track's gate when its centre is within the gate plus half its size
+        reach = [(bi, b.cx, b.cy, 0.5 * max(b.x1 - b.x0, b.y1 - b.y0)) for bi, b in enumerate(blobs)]
         for ti, tr in enumerate(tracks):
             dt = t - tr.last_t
             px, py = tr.cx + tr.vx * dt, tr.cy + tr.vy * dt
             gate = max(self.min_gate_px, 0.75 * tr.size()) + math.hypot(tr.vx, tr.vy) * min(dt, 1.0) * 0.5
-            for bi, b in enumerate(blobs):
-                d = math.hypot(b.cx - px, b.cy - py)
-                if d <= gate + 0.5 * max(b.width, b.height):
+            for bi, cx, cy, half in reach:
+                limit = gate + half
+                if abs(cx - px) <= limit and (d := math.hypot(cx - px, cy - py)) <= limit:
                     pairs.append((d, ti, bi))
         pairs.sort()
         assigned: dict[int, list[Blob]] = {}

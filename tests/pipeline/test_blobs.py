@@ -43,3 +43,15 @@ def test_every_component_and_its_statistics_match_opencv_labelling(scene: tuple[
         assert blob.peak_value == blob.peak_excess + 10.0
         assert blob.hot_area == int((res >= 15.0).sum())
         assert np.isclose(blob.warm_mass, np.maximum(res - 5.0, 0.0).sum())
+
+
+def test_a_run_at_the_end_of_a_row_is_not_joined_to_one_at_the_start_of_the_next() -> None:
+    """Runs are found in the frame read as one flat array: the rows must not wrap into each other."""
+    fg = np.zeros((3, 5), dtype=bool)
+    fg[0, 3:] = True  # ends at the right edge
+    fg[1, :2] = True  # starts at the left edge of the next row: another object
+    fg[2, :] = True  # a full row touching the one above: same object as it
+    blobs = sorted(find_blobs(fg, fg * 5.0, fg * 15.0), key=lambda b: b.y0)
+    assert [(b.box, b.area) for b in blobs] == [((3, 0, 5, 1), 2), ((0, 1, 5, 3), 7)]
+    everything = find_blobs(np.ones((4, 6), dtype=bool), np.full((4, 6), 5.0), np.full((4, 6), 15.0))
+    assert [(b.box, b.area) for b in everything] == [((0, 0, 6, 4), 24)]
