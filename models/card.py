@@ -185,9 +185,9 @@ Another TensorFlow version or CPU (different oneDNN kernels) gives the same arch
 but weights equal only up to floating-point rounding, hence a different hash: `--check` then
 says so, comparing the sha256 of the training patches and labels with the one in
 `training-report.json`. The data depend on the simulator's code that renders frames and ground
-truth (`hw/sim` but `suite.py`, which only writes evaluation suites), fingerprinted above: a
-change there changes the patches and so the weights; retrain and commit the new model, card and
-report together when that happens.{_reproduced(report.get("reproduced"))}
+truth (`hw/sim` but `suite.py` and `labels.py`, which only write evaluation suites and their
+labels), fingerprinted above: a change there changes the patches and so the weights; retrain and
+commit the new model, card and report together when that happens.{_reproduced(report.get("reproduced"))}
 """
 
 

@@ -226,8 +226,8 @@ def build_dataset(seeds: range, runs_per_scenario: int = RUNS_PER_SCENARIO) -> D
     return Dataset.concat([run_patches(name, seed, shape) for name, seed, shape in runs(seeds, runs_per_scenario)])
 
 
-# writes evaluation suites of recordings; renders nothing the training data are made of
-NOT_DATA = ("suite.py",)
+# write evaluation suites and their labels; render nothing the training data are made of
+NOT_DATA = ("suite.py", "labels.py")
 
 
 def simulator_fingerprint(sim_dir: Path | None = None) -> str:

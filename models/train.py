@@ -293,7 +293,10 @@ def check() -> int:
             f"(committed: TensorFlow {committed['tensorflow']}, here {report['tensorflow']})"
         )
     elif not same and not same_sim:
-        print("the simulator changed since the model was trained, so its data and weights differ; retrain to update")
+        print(
+            "the simulator source differs from the one the model was trained with, so its data may differ "
+            "(the card's check note says what changed); retrain to update"
+        )
     elif not same and committed_data is None:
         print("same simulator source, but the committed report has no data digest: data or rounding, cannot tell")
     return 0 if same else 1

@@ -13,16 +13,12 @@ import numpy as np
 from hw.recording import LabelEvent, Recording
 from hw.sim.actors import bushes
 from hw.sim.camera import Camera
-from hw.sim.render import Geometry, GroundTruthObject, Scene, geometry, render_chunk
+from hw.sim.labels import scene_labels
+from hw.sim.render import Geometry, GroundTruthObject, Scene, render_chunk
 from hw.sim.scenarios import SCENARIOS
 from hw.sim.sensor_noise import NoiseModel
 
 CHUNK_PIXELS = 1 << 20  # frames are rendered in blocks of about this many pixels (4 MiB of float32)
-LABEL_GAP_S = 2.0  # visibility gaps shorter than this do not split a label interval
-LABEL_TYPES = ("fire", "person", "vehicle")
-# a labelled object with this much of it in view but too little to count (see render.is_visible)
-# makes an ``ignore`` interval: reporting it is no false alarm, missing it no miss
-GLIMPSE_PX = 0.05
 
 
 @dataclass(slots=True)
@@ -142,23 +138,8 @@ class Scenario:
         return out
 
     def labels(self, seconds: float | None = None, *, fps: float = 8.0) -> list[LabelEvent]:
-        """The ``labels.json`` intervals: per type, the union of frames where a labelled object is visible."""
-        n = self.frame_count(seconds, fps)
-        seen = {k: np.zeros(n, dtype=bool) for k in LABEL_TYPES}
-        glimpsed = {k: np.zeros(n, dtype=bool) for k in LABEL_TYPES}
-        for c in range(math.ceil(n / 4096)):
-            idx = np.arange(c * 4096, min(n, (c + 1) * 4096))
-            geo = geometry(self.scene, idx / fps)
-            visible = geo.visible_mask([obj.cls for obj in self.scene.objects])
-            for k, obj in enumerate(self.scene.objects):
-                if obj.cls in seen:
-                    seen[obj.cls][idx] |= geo.labelled[k] & visible[k]
-                    glimpsed[obj.cls][idx] |= geo.labelled[k] & (geo.visible_area[k] >= GLIMPSE_PX)
-        events: list[LabelEvent] = []
-        for kind, mask in seen.items():
-            events += _intervals(kind, mask, fps)
-            events += _intervals(kind, glimpsed[kind] & ~mask, fps, ignore=True)
-        return sorted(events, key=lambda e: (e.start, e.type))
+        """The ``labels.json`` intervals (see :mod:`hw.sim.labels`)."""
+        return scene_labels(self.scene, self.frame_count(seconds, fps), fps)
 
     def recording(self, seconds: float | None = None, *, fps: float = 8.0) -> Recording:
         r = self.render(seconds, fps=fps, with_truth=False)
@@ -174,22 +155,3 @@ class Scenario:
             "seed": self.seed,
             "fps": fps,
         }
-
-
-def _intervals(kind: str, mask: np.ndarray, fps: float, *, ignore: bool = False) -> list[LabelEvent]:
-    if not mask.any():
-        return []
-    idx = np.flatnonzero(mask)
-    breaks = np.flatnonzero(np.diff(idx) > LABEL_GAP_S * fps)
-    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
-    ends = np.concatenate([idx[breaks], [idx[-1]]])
-    last = len(mask) - 1
-    return [
-        LabelEvent(
-            type=kind,  # type: ignore[arg-type]
-            start=round(float(s) / fps, 3),
-            end=None if e == last else round(float(e) / fps, 3),
-            ignore=ignore,
-        )
-        for s, e in zip(starts, ends, strict=True)
-    ]

@@ -1,12 +1,14 @@
 """Write the detection evaluation suite: every scenario on held-out seeds, plus a day of nuisance.
 
-    python -m hw.sim.suite OUTDIR [--seeds 1000-1005] [--nuisance-hours 24] [--jobs 2]
+    python -m hw.sim.suite OUTDIR [--seeds 1000-1005] [--nuisance-hours 24] [--jobs 2] [--relabel]
 
 **Seeds below 1000 are for training, 1000 and above for evaluation.** The suite uses only
 evaluation seeds, so a model trained on seeds < 1000 is never scored on a scene it has seen.
 Each recording is ``OUTDIR/<scenario>-<seed>.npz`` with its ``.labels.json``; nuisance hours
 are ``nuisance-<seed>.npz`` (one simulated hour each, labels empty: any detection there is a
-false alarm). ``OUTDIR/suite.json`` indexes them all. Existing files are kept (resumable).
+false alarm). ``OUTDIR/suite.json`` indexes them all. Existing files are kept (resumable); ``--relabel``
+rewrites the labels of the recordings already there from the current label rule (seconds, where
+rendering takes minutes).
 """
 
 from __future__ import annotations
@@ -66,14 +68,16 @@ def plan(seeds: list[int], nuisance_hours: float, shape: tuple[int, int], fps: f
     return jobs
 
 
-def write_one(job: Job, outdir: Path) -> dict[str, object]:
+def write_one(job: Job, outdir: Path, relabel: bool = False) -> dict[str, object]:
     path = outdir / job.filename
-    if path.exists() and load_labels(path) is not None:
+    kept = path.exists() and load_labels(path) is not None
+    if kept and not relabel:
         labels = load_labels(path) or []
     else:
         sc = Scenario(job.scenario, seed=job.seed, shape=job.shape)
         labels = sc.labels(job.seconds, fps=job.fps)
-        save_recording(path, sc.recording(job.seconds, fps=job.fps))
+        if not kept:
+            save_recording(path, sc.recording(job.seconds, fps=job.fps))
         save_labels(path, labels)
     return {**asdict(job), "file": job.filename, "events": [e.type for e in labels]}
 
@@ -86,14 +90,15 @@ def write_suite(
     shape: tuple[int, int] = (24, 32),
     fps: float = 8.0,
     jobs: int = 1,
+    relabel: bool = False,
 ) -> list[dict[str, object]]:
     outdir.mkdir(parents=True, exist_ok=True)
     work = plan(seeds, nuisance_hours, shape, fps)
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
-            index = list(pool.map(write_one, work, [outdir] * len(work)))
+            index = list(pool.map(write_one, work, [outdir] * len(work), [relabel] * len(work)))
     else:
-        index = [write_one(j, outdir) for j in work]
+        index = [write_one(j, outdir, relabel) for j in work]
     body = {"seeds": "evaluation (>= 1000)", "shape": list(shape), "fps": fps, "recordings": index}
     tmp = outdir / "suite.json.tmp"
     tmp.write_text(json.dumps(body, indent=1) + "\n")
@@ -109,11 +114,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shape", default="24x32", help="HxW")
     ap.add_argument("--fps", type=float, default=8.0)
     ap.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 1)))
+    ap.add_argument("--relabel", action="store_true", help="rewrite the labels of recordings already written")
     args = ap.parse_args(argv)
     try:
         seeds = parse_seeds(args.seeds)
         h, w = (int(v) for v in args.shape.lower().split("x"))
-        index = write_suite(args.outdir, seeds, args.nuisance_hours, shape=(h, w), fps=args.fps, jobs=args.jobs)
+        index = write_suite(
+            args.outdir, seeds, args.nuisance_hours, shape=(h, w), fps=args.fps, jobs=args.jobs, relabel=args.relabel
+        )
     except (ValueError, OSError) as exc:
         print(f"suite: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, ValueError) else 1

@@ -83,11 +83,13 @@ def test_training_and_held_out_runs_use_disjoint_seeds_below_the_evaluation_rang
     assert max(train | held) < 1000, "seeds >= 1000 belong to the evaluation suite"
 
 
-def test_the_simulator_fingerprint_covers_what_renders_frames_not_the_suite_writer(tmp_path: Path) -> None:
+def test_the_simulator_fingerprint_covers_what_renders_frames_not_the_suite_or_its_labels(tmp_path: Path) -> None:
     (tmp_path / "render.py").write_text("GAIN = 1.0\n")
     (tmp_path / "suite.py").write_text("HOURS = 24\n")
+    (tmp_path / "labels.py").write_text("MIN_SEEN_S = 1.0\n")
     before = simulator_fingerprint(tmp_path)
     (tmp_path / "suite.py").write_text("HOURS = 48\n")  # how many recordings a suite has: no training data
+    (tmp_path / "labels.py").write_text("MIN_SEEN_S = 2.0\n")  # what evaluation scores: no training data
     assert simulator_fingerprint(tmp_path) == before
     (tmp_path / "render.py").write_text("GAIN = 1.1\n")
     assert simulator_fingerprint(tmp_path) != before

@@ -9,7 +9,7 @@ import numpy as np
 from click.testing import CliRunner
 
 from firmware.cli import cli
-from hw.recording import load_labels, load_recording
+from hw.recording import load_labels, load_recording, save_labels
 from hw.sim import SCENARIOS, Scenario
 from hw.sim.suite import EVALUATION_SEEDS_START, main, parse_seeds, plan
 
@@ -92,3 +92,17 @@ def test_suite_writes_recordings_labels_and_an_index(tmp_path: Path) -> None:
     assert fire is not None and "fire" in {e.type for e in fire}
     assert load_labels(tmp_path / "nuisance-1000.npz") == []
     assert len(load_recording(tmp_path / "nuisance-1000.npz").frames) == 18
+
+
+def test_suite_relabel_rewrites_labels_and_keeps_the_recordings(tmp_path: Path) -> None:
+    args = [str(tmp_path), "--seeds", "1000", "--nuisance-hours", "0", "--fps", "1", "--jobs", "1"]
+    assert main(args) == 0
+    walk = tmp_path / "person-walking-1000.npz"
+    written = walk.stat().st_mtime_ns
+    right = load_labels(walk)
+    save_labels(walk, [])  # labels from an older rule
+    assert main(args) == 0
+    assert load_labels(walk) == []  # resumable: what is there is kept
+    assert main([*args, "--relabel"]) == 0
+    assert load_labels(walk) == right and right
+    assert walk.stat().st_mtime_ns == written
