@@ -6,9 +6,9 @@
 evaluation seeds, so a model trained on seeds < 1000 is never scored on a scene it has seen.
 Each recording is ``OUTDIR/<scenario>-<seed>.npz`` with its ``.labels.json``; nuisance hours
 are ``nuisance-<seed>.npz`` (one simulated hour each, labels empty: any detection there is a
-false alarm). ``OUTDIR/suite.json`` indexes them all. Existing files are kept (resumable); ``--relabel``
-rewrites the labels of the recordings already there from the current label rule (seconds, where
-rendering takes minutes).
+false alarm). ``OUTDIR/suite.json`` indexes them all. Existing files are kept (resumable).
+``--relabel`` rewrites the labels of the recordings already there by the current label rule,
+without rendering them again (seconds for a suite rather than minutes).
 """
 
 from __future__ import annotations
