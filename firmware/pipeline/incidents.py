@@ -60,6 +60,10 @@ PLAIN_CONFIRM_SHARE = 0.4
 FAR_WAITER_MODEL_PROB = 0.8
 SIDE_WAITER_MODEL_PROB = 0.95
 SIDE_WAITER_MIN_WIDTH = 1 / 16  # of the frame's width (2 px at 32): a one-column sliver is too little to tell
+# someone who has stepped in from a side edge (their centre this far from where they appeared)
+# needs only a plain person look for the confirmation time: 14–22 m off, physics reads them at
+# 0.8–0.9; the end of a car parked half out of view reads so too, but has not moved
+STEPPED_IN_PX = 1.5
 MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pixels are not
 # a track that has been unclassified ("other") this long, all told, has shown what it is: only a
 # clear person look (people read 0.85–0.95) turns it into one, not a drift over MIN_CLASS_PROB
@@ -312,13 +316,19 @@ class IncidentBook:
         stands cut by it; 0.95 at a side), and at a side by a person's look from the start (never
         long unclassified: a car's sliver or a smoke plume cut by the side is, for a while, first)
         shown over at least two columns (a one-column sliver is too little to tell).
-        ``stepped_off``: they have since stepped off the edge, which needs no more."""
-        sure = st.sure_person_since
-        if sure is None or t - sure < self.config.person_confirm_s or not _on_edge(track.first_box, shape):
+        ``stepped_off``: they have since stepped off the edge, which needs no more. Someone who
+        came in at a side and has moved in (STEPPED_IN_PX) counts from a plain person look
+        (PLAIN_PERSON_PROB, with the model's PLAIN_MODEL_PROB), not only from a sure one."""
+        since = st.sure_person_since
+        far = track.first_box[1] == 0 and _far_and_cut(track.box, shape)
+        plain = st.plain_person_since
+        if not far and plain is not None and track.travelled >= STEPPED_IN_PX:
+            since = plain if since is None else min(since, plain)
+        if since is None or t - since < self.config.person_confirm_s or not _on_edge(track.first_box, shape):
             return False
         if stepped_off:
             return True
-        if track.first_box[1] == 0 and _far_and_cut(track.box, shape):
+        if far:
             return st.model_person >= FAR_WAITER_MODEL_PROB
         wide_enough = track.box[2] - track.box[0] >= SIDE_WAITER_MIN_WIDTH * shape[1]
         return wide_enough and st.model_person >= SIDE_WAITER_MODEL_PROB and st.unclassed_s < LONG_UNCLASSED_S

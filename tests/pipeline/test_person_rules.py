@@ -182,6 +182,29 @@ def test_someone_waiting_half_in_view_at_the_side_is_a_person_when_the_model_is_
     assert people(unclassed_s=10.0, model_person=0.97) == 0
 
 
+def test_someone_stepping_in_at_the_side_is_a_person_on_a_plain_look() -> None:
+    """Someone 14–22 m off steps in at the side of the view, a few columns, and stays on the edge:
+    physics reads them at 0.85 (not the 0.9 of a sure look), the model at 0.97. Having moved in,
+    they are a person; the same look that never moved is the end of a car parked half out of view
+    (see the test above)."""
+
+    def stepping_in(columns_at: Callable[[float], int]) -> Callable[[float], Blob | None]:
+        def blob(t: float) -> Blob | None:
+            if t >= 5.0:
+                return None  # turned back out of view
+            w = columns_at(t)
+            return Blob(0, 8, w, 13, 5 * w, w / 2, 10.5, 5.0, 6.0, 16.0, w / 2, 10.5, 0, 0.0)
+
+        return blob
+
+    def people(columns_at: Callable[[float], int]) -> list[float]:
+        return _person_start_times(stepping_in(columns_at), lambda t: _looks(0.85), lambda t: _looks(0.97))
+
+    found = people(lambda t: 1 + min(3, int(1.5 * t)))  # one column in view, then four
+    assert len(found) == 1 and found[0] < 5.0
+    assert people(lambda t: 4) == []  # four columns from the start, never moved
+
+
 def test_someone_standing_where_they_appeared_is_a_person_after_a_long_plain_look() -> None:
     """Someone comes into view standing behind a parked car, only their head and shoulders over
     it, and stays: never clear of where they appeared. A plain person look to physics and to the
