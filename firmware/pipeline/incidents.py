@@ -260,12 +260,14 @@ class IncidentBook:
         next to the car and the tracker followed them, not the car (the car gets a new track)."""
         return st.person >= WALKED_OFF_PROB and track.still_for(t) < 1.0
 
-    def _person_without_leaving(self, track: Track, st: TrackState, t: float, shape: tuple[int, int]) -> bool:
+    def _person_without_leaving(
+        self, track: Track, st: TrackState, t: float, shape: tuple[int, int], *, out_of_vehicle: bool
+    ) -> bool:
         """Someone who never moved clear of where they first appeared: a driver who came out of a
-        parked car and walked a few steps, someone showing beside a parked car plainly a person,
-        or someone who stepped into view at the frame's edge and waits there, plainly a person,
-        just inside it or still on it."""
-        if (track.beside_vehicle and _walked(track)) or self._plainly_out_of_a_vehicle(track, st, t, shape):
+        parked car and walked a few steps, someone showing beside a parked car plainly a person
+        (``out_of_vehicle``, :meth:`_plainly_out_of_a_vehicle`), or someone who stepped into view
+        at the frame's edge and waits there, plainly a person, just inside it or still on it."""
+        if out_of_vehicle or (track.beside_vehicle and _walked(track)):
             return True
         if self._stands_where_they_appeared(track, st, t, shape):
             return True
@@ -368,7 +370,12 @@ class IncidentBook:
         held = t - st.label_since
         if track.seen_share < MIN_SEEN_SHARE:
             return None
-        if not (track.displaced or (st.label == "person" and self._person_without_leaving(track, st, t, shape))):
+        undisplaced_person = not track.displaced and st.label == "person"
+        out_of_vehicle = undisplaced_person and self._plainly_out_of_a_vehicle(track, st, t, shape)
+        if not (
+            track.displaced
+            or (undisplaced_person and self._person_without_leaving(track, st, t, shape, out_of_vehicle=out_of_vehicle))
+        ):
             return None
         if not thermal:
             moved = track.travelled >= 1.0
@@ -381,9 +388,7 @@ class IncidentBook:
             and not cut_long
             and not _model_sees_a_vehicle(st)
         )
-        plain = self._plain_for_long_enough(st, t) and (
-            track.displaced or _walked(track) or self._plainly_out_of_a_vehicle(track, st, t, shape)
-        )
+        plain = self._plain_for_long_enough(st, t) and (track.displaced or _walked(track) or out_of_vehicle)
         if person and (held >= cfg.person_confirm_s or plain) and track.hits >= 3:
             loiter = zone.loiter_s if zone is not None else 0.0
             if t - st.zone_since >= loiter:
