@@ -22,6 +22,7 @@ from firmware.pipeline.blobs import Blob, Box, Settled, box_mask, find_blobs_cut
 from firmware.pipeline.classify import LABELS, PersonScale, combine, physics_likelihoods
 from firmware.pipeline.fire import fire_evidence
 from firmware.pipeline.incidents import IncidentBook, TrackState, normalised_bbox
+from firmware.pipeline.nuisance import NuisanceSpots
 from firmware.pipeline.tracker import Track, Tracker
 from firmware.pipeline.zones import ZoneMap
 from hw.frame import ThermalFrame
@@ -151,6 +152,7 @@ class DetectionPipeline:
         live, dropped = self.tracker.update(blobs, t)
         for tr in dropped:
             self._remember_lost(tr)
+            self.book.dropping(tr, t)
             events.extend(self.book.close(tr.id, t, normalised_bbox(tr, pixels.shape)))
         self._continue_people(live, t)
         self._mark_out_of_vehicles(live)
@@ -216,6 +218,7 @@ class DetectionPipeline:
         self._lost.clear()
         self._kind, self._shape = kind, shape
         self._frozen = np.zeros(shape, dtype=bool)
+        self.book.spots = NuisanceSpots(shape)
         self._backgrounds.pop(kind, None)
         return events
 
@@ -246,6 +249,7 @@ class DetectionPipeline:
         if held >= self.config.tamper_relearn_s:
             # the new view has lasted: learn it, so detection works again from here on
             bg.reset(pixels, t)
+            self.book.spots = NuisanceSpots(pixels.shape)
             self._tamper_since = None
             events.extend(self.book.close_all(t))
             self.tracker.clear()

@@ -17,6 +17,9 @@ Rules, per track:
   wait there, as above. Nor is it a track the model on its own reads as a vehicle (≥ 0.4) and
   hardly as a person (< 0.2): the person-sized front of a car coming in, or its engine on
   frozen ground, fools physics alone.
+  Where tracks keep coming to nothing (:mod:`~firmware.pipeline.nuisance`: the end of a parked
+  row in the rain, far parked cars after a scene change), a person must look plainly like one
+  (p ≥ 0.8, with the model ≥ 0.9).
   With zones configured, only tracks whose feet are in an armed zone count, and a person must
   have stayed in that zone for its ``loiter_s``.
 * **motion**: a track of gray (picamera2) frames, or a thermal track that stays unclassified
@@ -41,6 +44,7 @@ from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
 from firmware.pipeline.classify import LABELS
 from firmware.pipeline.fire import MODEL_OVERRULED_S, FireEvidence
+from firmware.pipeline.nuisance import NuisanceSpots
 from firmware.pipeline.tracker import Track
 from firmware.pipeline.zones import Zone
 
@@ -114,6 +118,8 @@ class TrackState:
     fire_since: float | None = None  # physics has said fire continuously since
     sure_person_since: float | None = None  # the smoothed person probability has been ≥ SURE_PERSON_PROB since
     plain_person_since: float | None = None  # ≥ PLAIN_PERSON_PROB, with the model ≥ PLAIN_MODEL_PROB, since
+    reported_object: bool = False  # a person or vehicle incident has been started for it
+    spot_marked: bool = False  # it has added its spot to the nuisance spots
 
     @property
     def person(self) -> float:
@@ -159,6 +165,11 @@ def _model_sees_a_vehicle(st: TrackState) -> bool:
     return st.model[LABELS.index("vehicle")] >= VEHICLE_VETO_PROB and st.model_person < VEHICLE_VETO_PERSON_PROB
 
 
+def _plain_look(st: TrackState) -> bool:
+    """Plainly a person to physics, and to the model on its own when there is one."""
+    return st.person >= PLAIN_PERSON_PROB and (st.model is None or st.model_person >= PLAIN_MODEL_PROB)
+
+
 def _clear_of_sides(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
     return box[0] > 0 and box[2] < shape[1]
 
@@ -184,6 +195,7 @@ class IncidentBook:
         self.config = config
         self.zones_configured = zones_configured
         self.states: dict[int, TrackState] = {}
+        self.spots: NuisanceSpots | None = None  # set by the pipeline once it knows the frame's shape
 
     def state(self, track: Track) -> TrackState:
         st = self.states.get(track.id)
@@ -209,6 +221,10 @@ class IncidentBook:
             st.plain_person_since = None
         elif st.plain_person_since is None:
             st.plain_person_since = t
+        if st.unclassed_s >= LONG_UNCLASSED_S and not st.spot_marked and not st.reported_object:
+            st.spot_marked = True  # a piece of the scene, not yet anything: remember where
+            if self.spots is not None:
+                self.spots.add(track.box, t)
         label = LABELS[int(np.argmax(st.probs))]
         if label != st.label:
             st.label, st.label_since = label, t
@@ -352,6 +368,16 @@ class IncidentBook:
             return True
         return p >= MIN_CLASS_PROB and not _speck(track)
 
+    def dropping(self, track: Track, t: float) -> None:
+        """The track is about to be dropped. If it marked its spot as a piece of the scene and
+        was never reported since, mark where it ended too: pieces drift along a parked row."""
+        st = self.states.get(track.id)
+        if st is not None and st.spot_marked and not st.reported_object and self.spots is not None:
+            self.spots.add(track.box, t)
+
+    def _at_a_nuisance_spot(self, track: Track, t: float) -> bool:
+        return self.spots is not None and self.spots.busy(track.box, t)
+
     @staticmethod
     def _fire_confirmed(st: TrackState, t: float) -> bool:
         """Physics says fire and the model does not object, or physics has said so long enough
@@ -387,6 +413,7 @@ class IncidentBook:
             and self._clear_person(track, st, shape)
             and not cut_long
             and not _model_sees_a_vehicle(st)
+            and (_plain_look(st) or not self._at_a_nuisance_spot(track, t))
         )
         plain = self._plain_for_long_enough(st, t) and (track.displaced or _walked(track) or out_of_vehicle)
         if person and (held >= cfg.person_confirm_s or plain) and track.hits >= 3:
@@ -426,6 +453,7 @@ class IncidentBook:
     ) -> Event:
         inc = Incident(type_, uuid7(), t, zone)
         st.incidents[slot] = inc
+        st.reported_object = st.reported_object or type_ in ("person", "vehicle")
         conf = round(min(1.0, max(0.0, confidence)), 3)
         return Event(type_, "start", t, confidence=conf, zone=zone, bbox=bbox, incident=inc.id, detail=detail)
 

@@ -12,6 +12,7 @@ import numpy as np
 from firmware.config.detection import DetectionSection
 from firmware.pipeline.blobs import Blob
 from firmware.pipeline.incidents import IncidentBook
+from firmware.pipeline.nuisance import NuisanceSpots
 from firmware.pipeline.tracker import Tracker
 from tests.pipeline.scenes import starts
 
@@ -31,9 +32,12 @@ def _person_start_times(
     blob_at: Callable[[float], Blob | None],
     probs_at: Callable[[float], list[float]],
     model_at: Callable[[float], list[float]] | None = None,
+    spots: NuisanceSpots | None = None,
 ) -> list[float]:
-    """When :func:`_person_starts` starts its person incidents."""
+    """When :func:`_person_starts` starts its person incidents (``spots``: the nuisance spots
+    remembered so far)."""
     book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
+    book.spots = spots
     tracker = Tracker()
     found: list[float] = []
     for i in range(30 * 8):
@@ -233,3 +237,53 @@ def test_a_car_that_physics_takes_for_a_person_is_not_one_when_the_model_reads_a
     assert people([0.1, 0.85, 0.0, 0.05]) == 0
     assert people([0.95, 0.03, 0.0, 0.02]) == 1
     assert people([0.3, 0.6, 0.0, 0.1]) == 1
+
+
+def test_where_tracks_keep_coming_to_nothing_a_person_must_look_plainly_like_one() -> None:
+    """The end of a parked row in the rain makes one unclassified track after another; now and
+    then one passes for a person to physics (0.7) with the model unsure (0.5). After three such
+    tracks there, such a look is not reported at that spot, and still is elsewhere; someone who
+    looks plainly like a person (0.9, model 0.97) is reported at the spot too. The memory fades:
+    an hour later the spot is like any other."""
+
+    def starts_at(x: float, person_prob: float, model_person: float, spots: NuisanceSpots) -> int:
+        model = [model_person, 0.0, 0.0, 1.0 - model_person]
+        walk = _person_start_times(
+            lambda t: _blob(x + t * 0.2, 10), lambda t: _looks(person_prob), lambda t: model, spots
+        )
+        return len(walk)
+
+    def row_end(t: float) -> NuisanceSpots:
+        spots = NuisanceSpots((24, 32))
+        for k in range(3):
+            spots.add((2 + k, 9, 10, 16), t + 60 * k)
+        return spots
+
+    assert starts_at(3.0, 0.7, 0.5, NuisanceSpots((24, 32))) == 1
+    assert starts_at(3.0, 0.7, 0.5, row_end(0.0)) == 0
+    assert starts_at(20.0, 0.7, 0.5, row_end(0.0)) == 1
+    assert starts_at(3.0, 0.9, 0.97, row_end(0.0)) == 1
+    assert starts_at(3.0, 0.7, 0.5, row_end(-3600.0)) == 1
+
+
+def test_a_track_long_unclassified_and_never_reported_marks_its_spot() -> None:
+    """What the incident book remembers as a nuisance spot: a track that has stayed unclassified
+    for seconds without being reported, where it is then and again where it ends when dropped;
+    not someone reported as a person."""
+
+    def spot_level(probs: list[float]) -> list[float]:
+        book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
+        book.spots = NuisanceSpots((24, 32))
+        tracker = Tracker()
+        for i in range(6 * 8):
+            t = i / 8
+            (track,), _ = tracker.update([_blob(10.0, 10)], t)
+            book.observe(track, np.array(probs), t)
+            book.decide(track, None, t, (24, 32), thermal=True)
+        levels = [book.spots.level(track.box, 6.0)]
+        book.dropping(track, 6.0)
+        return levels + [book.spots.level(track.box, 6.0)]
+
+    marked, dropped = spot_level([0.1, 0.1, 0.0, 0.8])
+    assert 0.99 < marked <= 1.0 and 1.99 < dropped <= 2.0  # faded a little since it was marked
+    assert spot_level(_looks(0.9)) == [0.0, 0.0]

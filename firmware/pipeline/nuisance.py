@@ -1,0 +1,51 @@
+"""Where tracks keep appearing that never turn out to be anyone.
+
+The end of a parked row in the rain, or a far parked car after a scene change, makes one blob
+after another: pieces that come and go, each a new track. Most stay unclassified; now and then
+one passes for a person for long enough. A rule on one track only moves that false alarm to the
+next track from the same spot, so the incident book remembers the spots: a track that has been
+unclassified for a while (``LONG_UNCLASSED_S`` all told) without being reported as a person or a
+vehicle adds one to a per-pixel count under its box, and one more under its last box when it is
+dropped still unreported; the count fades with ``tau_s``. Where it is ``NUISANCE_LEVEL`` or more,
+a person must look plainly like one (:class:`~firmware.pipeline.incidents.IncidentBook`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from firmware.pipeline.blobs import Box
+
+NUISANCE_TAU_S = 600.0  # a spot's count falls to a third in ten minutes without new tracks
+NUISANCE_LEVEL = 2.0
+
+
+class NuisanceSpots:
+    def __init__(self, shape: tuple[int, int], *, tau_s: float = NUISANCE_TAU_S) -> None:
+        self.tau_s = tau_s
+        self.count = np.zeros(shape, dtype=np.float32)
+        self.stamp = np.zeros(shape, dtype=np.float64)  # when each pixel's count was last added to
+        self.empty = True  # nothing added yet: the usual case, answered without touching the arrays
+
+    def add(self, box: Box, t: float) -> None:
+        """One more track here that came to nothing."""
+        x0, y0, x1, y1 = box
+        area = (slice(y0, y1), slice(x0, x1))
+        self.count[area] = self.count[area] * np.exp(-(t - self.stamp[area]) / self.tau_s) + 1.0
+        self.stamp[area] = t
+        self.empty = False
+
+    def level(self, box: Box, t: float) -> float:
+        """The faded count at its highest under ``box``."""
+        if self.empty:
+            return 0.0
+        x0, y0, x1, y1 = box
+        area = (slice(y0, y1), slice(x0, x1))
+        count = self.count[area]
+        if not count.any():
+            return 0.0
+        return float((count * np.exp(-(t - self.stamp[area]) / self.tau_s)).max())
+
+    def busy(self, box: Box, t: float) -> bool:
+        """Tracks have come to nothing here often enough, lately, that a doubtful look is not enough."""
+        return self.level(box, t) >= NUISANCE_LEVEL
