@@ -24,15 +24,15 @@ class NuisanceSpots:
     def __init__(self, shape: tuple[int, int], *, tau_s: float = NUISANCE_TAU_S) -> None:
         self.tau_s = tau_s
         self.count = np.zeros(shape, dtype=np.float32)
-        self.stamp = np.zeros(shape, dtype=np.float64)  # when each pixel's count was last added to
+        self.stamp = np.full(shape, -np.inf)  # when each pixel's count was last added to
         self.empty = True  # nothing added yet: the usual case, answered without touching the arrays
 
     def add(self, box: Box, t: float) -> None:
         """One more track here that came to nothing."""
         x0, y0, x1, y1 = box
         area = (slice(y0, y1), slice(x0, x1))
-        self.count[area] = self.count[area] * np.exp(-(t - self.stamp[area]) / self.tau_s) + 1.0
-        self.stamp[area] = t
+        self.count[area] = self.count[area] * self._fade(area, t) + 1.0
+        self.stamp[area] = np.maximum(self.stamp[area], t)
         self.empty = False
 
     def level(self, box: Box, t: float) -> float:
@@ -44,7 +44,11 @@ class NuisanceSpots:
         count = self.count[area]
         if not count.any():
             return 0.0
-        return float((count * np.exp(-(t - self.stamp[area]) / self.tau_s)).max())
+        return float((count * self._fade(area, t)).max())
+
+    def _fade(self, area: tuple[slice, slice], t: float) -> np.ndarray:
+        """How much of each pixel's count is left at ``t`` (a clock that stepped back fades nothing)."""
+        return np.exp(-np.maximum(t - self.stamp[area], 0.0) / self.tau_s)
 
     def busy(self, box: Box, t: float) -> bool:
         """Tracks have come to nothing here often enough, lately, that a doubtful look is not enough."""
