@@ -287,3 +287,13 @@ def test_a_track_long_unclassified_and_never_reported_marks_its_spot() -> None:
     marked, dropped = spot_level([0.1, 0.1, 0.0, 0.8])
     assert 0.99 < marked <= 1.0 and 1.99 < dropped <= 2.0  # faded a little since it was marked
     assert spot_level(_looks(0.9)) == [0.0, 0.0]
+
+
+def test_a_spot_counts_no_more_tracks_than_came_to_nothing_there_whatever_the_clock_does() -> None:
+    """A source whose clock steps back (a replayed file, a clock set back) must not make a spot
+    look busier than the tracks that came to nothing there."""
+    spots = NuisanceSpots((24, 32))
+    spots.add((2, 9, 10, 16), 100.0)
+    spots.add((2, 9, 10, 16), 50.0)
+    assert spots.level((2, 9, 10, 16), 100.0) == 2.0
+    assert spots.level((20, 9, 30, 16), 100.0) == 0.0
