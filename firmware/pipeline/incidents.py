@@ -118,7 +118,6 @@ class TrackState:
     fire_since: float | None = None  # physics has said fire continuously since
     sure_person_since: float | None = None  # the smoothed person probability has been ≥ SURE_PERSON_PROB since
     plain_person_since: float | None = None  # ≥ PLAIN_PERSON_PROB, with the model ≥ PLAIN_MODEL_PROB, since
-    reported_object: bool = False  # a person or vehicle incident has been started for it
     spot_marked: bool = False  # it has added its spot to the nuisance spots
 
     @property
@@ -134,6 +133,13 @@ class TrackState:
     @property
     def open(self) -> bool:
         return bool(self.incidents)
+
+    @property
+    def reported_object(self) -> bool:
+        """Reported as a person or a vehicle: such an incident keeps its type for the life of the
+        track (a vehicle that walked off ends only to start the person in the same frame)."""
+        reported = self.incidents.get("object")
+        return reported is not None and reported.type != "motion"
 
     @property
     def is_vehicle(self) -> bool:
@@ -453,7 +459,6 @@ class IncidentBook:
     ) -> Event:
         inc = Incident(type_, uuid7(), t, zone)
         st.incidents[slot] = inc
-        st.reported_object = st.reported_object or type_ in ("person", "vehicle")
         conf = round(min(1.0, max(0.0, confidence)), 3)
         return Event(type_, "start", t, confidence=conf, zone=zone, bbox=bbox, incident=inc.id, detail=detail)
 
