@@ -5,7 +5,8 @@ the object's size. Leftover blobs that lie wholly inside a matched track's last 
 of that object (a person split by a cold jacket) and are merged into it. A track that is not seen
 is coasted on its velocity and dropped after ``gap_s``. A track matched to a blob much larger or
 smaller than its last one, beside it, follows another object from then on: it starts again
-from there, so a jump from a rain speck onto a parked car's outline is not a walk.
+from there, so a jump from a rain speck onto a parked car's outline is not a walk. A track that
+has stood still for long is never matched to a much smaller blob beside it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from firmware.pipeline.blobs import Blob
 
 HISTORY_S = 12.0
 TAKEOVER_AREA = 4  # a blob this many times larger or smaller than the track's last, clear of its box, is another object
+# a track still this long (a parked car's outline in the rain) is not matched to a blob
+# TAKEOVER_AREA times smaller clear of its box: a speck beside a parked car is something else,
+# and the track would carry the car's look onto it and walk it off as if the car had moved
+SETTLED_KEEPS_S = 10.0
 
 
 @dataclass(slots=True)
@@ -109,6 +114,11 @@ def _takeover(tr: Track, b: Blob) -> bool:
     return b.area >= TAKEOVER_AREA * last or last >= TAKEOVER_AREA * b.area
 
 
+def _shrinks_onto(tr: Track, b: Blob) -> bool:
+    """A blob ``TAKEOVER_AREA`` times smaller than the track's last one, clear of its last box."""
+    return bool(tr.history) and _clear_of(tr.box, b) and tr.history[-1].area >= TAKEOVER_AREA * b.area
+
+
 def _fits(primary: Blob, parts: list[Blob]) -> bool:
     """The parts together span at most twice the primary blob (plus a pixel) each way."""
     width = max(b.x1 for b in parts) - min(b.x0 for b in parts)
@@ -159,9 +169,11 @@ class Tracker:
             dt = t - tr.last_t
             px, py = tr.cx + tr.vx * dt, tr.cy + tr.vy * dt
             gate = max(self.min_gate_px, 0.75 * tr.size()) + math.hypot(tr.vx, tr.vy) * min(dt, 1.0) * 0.5
+            settled = tr.still_for(t) >= SETTLED_KEEPS_S
             for bi, cx, cy, half in reach:
                 limit = gate + half
-                if abs(cx - px) <= limit and (d := math.hypot(cx - px, cy - py)) <= limit:
+                near = abs(cx - px) <= limit and (d := math.hypot(cx - px, cy - py)) <= limit
+                if near and not (settled and _shrinks_onto(tr, blobs[bi])):
                     pairs.append((d, ti, bi))
         pairs.sort()
         assigned: dict[int, list[Blob]] = {}

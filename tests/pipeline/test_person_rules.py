@@ -33,9 +33,10 @@ def _person_start_times(
     probs_at: Callable[[float], list[float]],
     model_at: Callable[[float], list[float]] | None = None,
     spots: NuisanceSpots | None = None,
+    kind: str = "person",
 ) -> list[float]:
     """When :func:`_person_starts` starts its person incidents (``spots``: the nuisance spots
-    remembered so far)."""
+    remembered so far; ``kind``: another type of incident instead)."""
     book = IncidentBook(DetectionSection(use_model=False), zones_configured=False)
     book.spots = spots
     tracker = Tracker()
@@ -50,7 +51,7 @@ def _person_start_times(
             if model_at is not None:
                 book.state(track).model = np.array(model_at(t))
             book.observe(track, np.array(probs_at(t)), t)
-            found += [e.t for e in starts(book.decide(track, None, t, (24, 32), thermal=True), "person")]
+            found += [e.t for e in starts(book.decide(track, None, t, (24, 32), thermal=True), kind)]
     return found
 
 
@@ -297,3 +298,39 @@ def test_a_spot_counts_no_more_tracks_than_came_to_nothing_there_whatever_the_cl
     spots.add((2, 9, 10, 16), 50.0)
     assert spots.level((2, 9, 10, 16), 100.0) == 2.0
     assert spots.level((20, 9, 30, 16), 100.0) == 0.0
+
+
+def test_a_track_long_unclassified_that_stands_still_is_a_person_only_on_a_plain_look() -> None:
+    """A far parked car in the rain: its track drifts about unclassified, settles, and after
+    standing still for seconds physics reads it as a person (0.85) with the model unsure (0.75).
+    It is not reported. The same look on the same track walking on is, and so is a plain person
+    look (0.9, model 0.97) on the still one."""
+
+    def people(person_prob: float, model_person: float, *, stops: bool) -> int:
+        return _person_starts(
+            lambda t: _blob(2.0 + 0.5 * (min(t, 8.0) if stops else t), 10),
+            lambda t: [0.1, 0.1, 0.0, 0.8] if t < 20.0 else _looks(person_prob),
+            lambda t: [model_person, 0.0, 0.0, 1.0 - model_person],
+        )
+
+    assert people(0.85, 0.75, stops=True) == 0
+    assert people(0.85, 0.75, stops=False) == 1
+    assert people(0.9, 0.97, stops=True) == 1
+
+
+def test_a_parked_cars_outline_that_settles_into_a_vehicle_look_is_no_arriving_vehicle() -> None:
+    """Rain on a parked car makes a track that drifts about unclassified, then stands still and
+    reads as a vehicle (it is one, parked): no vehicle came. A car that drives in reading as a
+    vehicle all along, and parks, is reported."""
+
+    def vehicles(unclassed_s: float) -> int:
+        return len(
+            _person_start_times(
+                lambda t: _blob(2.0 + 0.5 * min(t, 8.0), 10),
+                lambda t: [0.1, 0.1, 0.0, 0.8] if t < unclassed_s else [0.02, 0.9, 0.02, 0.06],
+                kind="vehicle",
+            )
+        )
+
+    assert vehicles(unclassed_s=20.0) == 0
+    assert vehicles(unclassed_s=0.0) == 1
