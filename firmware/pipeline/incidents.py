@@ -19,9 +19,10 @@ Rules, per track:
   frozen ground, fools physics alone.
   Where tracks keep coming to nothing (:mod:`~firmware.pipeline.nuisance`: the end of a parked
   row in the rain, far parked cars after a scene change), a person must look plainly like one
-  (p ≥ 0.8, with the model ≥ 0.9); so must a track that was long unclassified and has stood
-  still for 10 s (a parked car's piece whose look has settled near a person's), and such a
-  track is no vehicle either (a parked car's outline found again in the rain: none came).
+  (p ≥ 0.8, with the model ≥ 0.9). A track that was long unclassified and has stood still for
+  10 s (a parked car's piece whose look has settled near a person's) must also have the model on
+  its own beyond doubt (≥ 0.95), and is no vehicle either (a parked car's outline found again in
+  the rain: none came).
   With zones configured, only tracks whose feet are in an armed zone count, and a person must
   have stayed in that zone for its ``loiter_s``.
 * **motion**: a track of gray (picamera2) frames, or a thermal track that stays unclassified
@@ -80,9 +81,10 @@ PERSON_PROB_AFTER_UNCLASSED = 0.75
 PERSON_PROB_AFTER_LONG_UNCLASSED = 0.8
 # a track that has been unclassified for LONG_UNCLASSED_S in all and has stood still this long is
 # scenery (a parked car's roof, a far parked car in the rain, its look settling near a person's
-# or a vehicle's): no vehicle, and a person only on a plain look. Someone standing still was
-# classed from the start (90 % of the true person starts had been unclassified ≤ 1 s, 95 % had
-# stood still ≤ 10 s)
+# or a vehicle's): no vehicle, and a person only when physics reads a plain one and the model on
+# its own one beyond doubt (SIDE_WAITER_MODEL_PROB: a parked car's roof on a cold night reads
+# 0.91 to it). Someone standing still was classed from the start (90 % of the true person starts
+# had been unclassified ≤ 1 s, 95 % had stood still ≤ 10 s)
 STILL_SCENERY_S = 10.0
 # a blob cut by the left or right edge of the view this long is the sliver of a car parked half
 # out of view (or its footprint), whose cut shape passes for a person's; someone walking in or out
@@ -182,6 +184,11 @@ def _model_sees_a_vehicle(st: TrackState) -> bool:
 def _plain_look(st: TrackState) -> bool:
     """Plainly a person to physics, and to the model on its own when there is one."""
     return st.person >= PLAIN_PERSON_PROB and (st.model is None or st.model_person >= PLAIN_MODEL_PROB)
+
+
+def _beyond_doubt(st: TrackState) -> bool:
+    """Plainly a person to physics, and beyond doubt to the model on its own when there is one."""
+    return st.person >= PLAIN_PERSON_PROB and (st.model is None or st.model_person >= SIDE_WAITER_MODEL_PROB)
 
 
 def _still_scenery(track: Track, st: TrackState, t: float) -> bool:
@@ -433,7 +440,8 @@ class IncidentBook:
             and self._clear_person(track, st, shape)
             and not cut_long
             and not _model_sees_a_vehicle(st)
-            and (_plain_look(st) or not (self._at_a_nuisance_spot(track, t) or _still_scenery(track, st, t)))
+            and (_plain_look(st) or not self._at_a_nuisance_spot(track, t))
+            and (_beyond_doubt(st) or not _still_scenery(track, st, t))
         )
         plain = self._plain_for_long_enough(st, t) and (track.displaced or _walked(track) or out_of_vehicle)
         if person and (held >= cfg.person_confirm_s or plain) and track.hits >= 3:
