@@ -181,14 +181,9 @@ def _model_sees_a_vehicle(st: TrackState) -> bool:
     return st.model[LABELS.index("vehicle")] >= VEHICLE_VETO_PROB and st.model_person < VEHICLE_VETO_PERSON_PROB
 
 
-def _plain_look(st: TrackState) -> bool:
-    """Plainly a person to physics, and to the model on its own when there is one."""
-    return st.person >= PLAIN_PERSON_PROB and (st.model is None or st.model_person >= PLAIN_MODEL_PROB)
-
-
-def _beyond_doubt(st: TrackState) -> bool:
-    """Plainly a person to physics, and beyond doubt to the model on its own when there is one."""
-    return st.person >= PLAIN_PERSON_PROB and (st.model is None or st.model_person >= SIDE_WAITER_MODEL_PROB)
+def _plain_look(st: TrackState, model_prob: float = PLAIN_MODEL_PROB) -> bool:
+    """Plainly a person to physics, and to the model on its own (≥ ``model_prob``) when there is one."""
+    return st.person >= PLAIN_PERSON_PROB and (st.model is None or st.model_person >= model_prob)
 
 
 def _still_scenery(track: Track, st: TrackState, t: float) -> bool:
@@ -441,7 +436,7 @@ class IncidentBook:
             and not cut_long
             and not _model_sees_a_vehicle(st)
             and (_plain_look(st) or not self._at_a_nuisance_spot(track, t))
-            and (_beyond_doubt(st) or not _still_scenery(track, st, t))
+            and (_plain_look(st, SIDE_WAITER_MODEL_PROB) or not _still_scenery(track, st, t))
         )
         plain = self._plain_for_long_enough(st, t) and (track.displaced or _walked(track) or out_of_vehicle)
         if person and (held >= cfg.person_confirm_s or plain) and track.hits >= 3:

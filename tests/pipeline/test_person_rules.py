@@ -300,7 +300,7 @@ def test_a_spot_counts_no_more_tracks_than_came_to_nothing_there_whatever_the_cl
     assert spots.level((20, 9, 30, 16), 100.0) == 0.0
 
 
-def test_a_track_long_unclassified_that_stands_still_is_a_person_only_on_a_plain_look() -> None:
+def test_a_track_long_unclassified_that_stands_still_is_a_person_only_when_the_model_is_beyond_doubt() -> None:
     """A far parked car in the rain: its track drifts about unclassified, settles, and after
     standing still for seconds physics reads it as a person (0.85) with the model unsure (0.75),
     or a parked car's roof the model takes for a person at 0.92. Neither is reported. The same
