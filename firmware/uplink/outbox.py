@@ -326,7 +326,8 @@ class Outbox:
                 return True
             self._waiters.setdefault(sink, set()).add((loop, ev))
         try:
-            await asyncio.wait_for(ev.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await ev.wait()
             return True
         except TimeoutError:
             return False

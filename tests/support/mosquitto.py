@@ -7,7 +7,7 @@ Use it from any test folder::
     def test_something(tmp_path):
         with Mosquitto(tmp_path / "broker") as broker:
             ...  # broker.port (plain), broker.tls_port (TLS), broker.mtls_port (mTLS)
-            broker.stop()      # an outage: the ports stay reserved for this broker
+            broker.stop()      # an outage: no client can take its ports meanwhile (see free_port)
             broker.start()     # back on the same ports, persistent sessions kept
 
 or take the ``mosquitto`` fixture (function scope; needs ``tests.support.mosquitto`` listed in a
@@ -34,6 +34,7 @@ import contextlib
 import datetime as dt
 import ipaddress
 import os
+import random
 import shutil
 import signal
 import socket
@@ -167,10 +168,32 @@ def make_client_cert(pki: Pki, common_name: str, directory: Path | None = None) 
     return cert_path, key_path
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    with contextlib.suppress(OSError, ValueError):
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port *outside* the kernel's ephemeral range.
+
+    A broker that is stopped for an outage and started again needs its ports back. A port the
+    kernel handed out by ``bind(0)`` is an ephemeral one, and while the broker is down the kernel
+    may give it to a client as its source port, or a client reconnecting to it may connect to
+    itself (TCP simultaneous open); either way the restart fails with "Address already in use".
+    Ports below the ephemeral range are never handed out that way.
+    """
+    low, high = _ephemeral_range()
+    candidates = list(range(10_000, low)) if low > 11_000 else list(range(high + 1, 65_536))
+    for port in random.sample(candidates, k=min(200, len(candidates))):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port outside the ephemeral range")
 
 
 def _port_open(port: int) -> bool:

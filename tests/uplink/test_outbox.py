@@ -164,3 +164,20 @@ def test_an_unwritable_database_keeps_acks_in_memory_and_serves_on(tmp_path: Pat
     box = Outbox(tmp_path / "o.db", unit="u1")
     assert [e.id for e in box.pending("mqtt")] == [c.id]
     box.close()
+
+
+@pytest.mark.parametrize("turns", range(6))
+async def test_a_waiter_cancelled_as_news_arrives_is_cancelled(outbox: Outbox, turns: int) -> None:
+    """A stop that lands in the same loop turn as a put must still stop the consumer (a swallowed
+    cancellation would leave a stopping daemon's transmitter running until systemd kills it)."""
+    outbox.pending("dc09")
+    waiter = asyncio.create_task(outbox.wait("dc09", timeout=30))
+    await asyncio.sleep(0)
+    outbox.put(ev("fire"), sinks=("dc09",))
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    if not waiter.cancel():
+        assert waiter.result() is True, "it had returned with the news before the stop"
+        return
+    with pytest.raises(asyncio.CancelledError):
+        await waiter

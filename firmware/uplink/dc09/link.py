@@ -4,6 +4,10 @@ The connection stays open between messages (supervision polls keep it alive) and
 any error, so the next exchange starts on a fresh one. Many receivers close the connection after
 each ACK; the unit only notices when it sends the next message, so a kept connection that turns
 out to be closed is reopened once at no cost to the failure count.
+
+Waits are bounded with ``asyncio.timeout``, not ``asyncio.wait_for``: on Python 3.11 ``wait_for``
+can drop a cancellation that arrives as the inner wait completes, and a transmitter that missed
+its cancellation would poll on after the daemon asked it to stop.
 """
 
 from __future__ import annotations
@@ -55,9 +59,8 @@ class ReceiverLink:
         if self._reader is not None and self._writer is not None and not self._writer.is_closing():
             return self._reader, self._writer, True
         try:
-            self._reader, self._writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port, limit=MAX_ANSWER), self.timeout_s
-            )
+            async with asyncio.timeout(self.timeout_s):
+                self._reader, self._writer = await asyncio.open_connection(self.host, self.port, limit=MAX_ANSWER)
         except (OSError, TimeoutError) as exc:
             raise LinkError("connect", f"cannot connect to {self.name}: {exc or 'timed out'}") from None
         return self._reader, self._writer, False
@@ -66,8 +69,10 @@ class ReceiverLink:
         writer, self._reader, self._writer = self._writer, None, None
         if writer is not None:
             writer.close()
-            with contextlib.suppress(OSError, TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+            # a cancellation must pass: swallowed here, a transmitter being stopped would go on
+            with contextlib.suppress(OSError, TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await writer.wait_closed()
 
     async def exchange(self, wire: bytes, seq: int) -> frame.Message:
         """Send ``wire`` and return the answer with sequence ``seq`` (or a NAK, which carries 0000).
@@ -95,7 +100,8 @@ class ReceiverLink:
             raise _KeptConnectionClosed("closed", f"{self.name} had closed the connection")
         try:
             writer.write(wire)
-            await asyncio.wait_for(writer.drain(), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):
+                await writer.drain()
         except (OSError, TimeoutError) as exc:
             if kept and isinstance(exc, OSError):
                 raise _KeptConnectionClosed("closed", f"{self.name} had closed the connection") from None
@@ -105,7 +111,8 @@ class ReceiverLink:
             if remaining <= 0:
                 raise LinkError("timeout", f"no answer from {self.name} within {self.timeout_s:g} s")
             try:
-                raw = await asyncio.wait_for(reader.readuntil(frame.CR), remaining)
+                async with asyncio.timeout(remaining):
+                    raw = await reader.readuntil(frame.CR)
             except TimeoutError:
                 raise LinkError("timeout", f"no answer from {self.name} within {self.timeout_s:g} s") from None
             except asyncio.IncompleteReadError as exc:
