@@ -361,6 +361,7 @@ class DetectionPipeline:
             st.probs = c.state.probs.copy()
             st.model = None if c.state.model is None else c.state.model.copy()
             st.label, st.label_since = c.state.label, c.state.label_since
+            st.person_s = c.state.person_s
             tr.displaced = tr.displaced or c.displaced
             candidates.remove(c)
             self._lost = [lost for lost in self._lost if lost is not c]

@@ -101,6 +101,10 @@ VEHICLE_VETO_PERSON_PROB = 0.2
 # said so for this many person_confirm_s (10 s of the default 2.5 s): a warm car part the model
 # also takes for someone reads so for seconds, not for that long with physics agreeing
 STANDING_CONFIRMS = 4.0
+# someone far off or half hidden whose look hovers near MIN_CLASS_PROB is classed a person in
+# spells, each shorter than the confirmation time; spells adding up to this many person_confirm_s
+# (3.75 s of the default 2.5 s) confirm too. Every other person test still holds at that moment
+PERSON_SPELLS_CONFIRM = 1.5
 
 
 @dataclass(slots=True)
@@ -119,6 +123,7 @@ class TrackState:
     label: str = "other"
     label_since: float = 0.0
     unclassed_s: float = 0.0  # time the smoothed probabilities have said "other", all told
+    person_s: float = 0.0  # time they have said "person", all told
     uncut_t: float = 0.0  # last seen clear of the left and right edges, or classed as a vehicle
     last_t: float | None = None
     zone: str | None = None
@@ -232,6 +237,8 @@ class IncidentBook:
         dt = t - st.last_t if st.last_t is not None else PROB_SMOOTH_S
         if st.last_t is not None and st.label == "other":
             st.unclassed_s += max(dt, 0.0)
+        elif st.last_t is not None and st.label == "person":
+            st.person_s += max(dt, 0.0)
         a = 1.0 - math.exp(-max(dt, 0.0) / PROB_SMOOTH_S)
         st.probs += a * (probs - st.probs)
         st.last_t = t
@@ -439,7 +446,8 @@ class IncidentBook:
             and (_plain_look(st, SIDE_WAITER_MODEL_PROB) or not _still_scenery(track, st, t))
         )
         plain = self._plain_for_long_enough(st, t) and (track.displaced or _walked(track) or out_of_vehicle)
-        if person and (held >= cfg.person_confirm_s or plain) and track.hits >= 3:
+        in_spells = st.person_s >= PERSON_SPELLS_CONFIRM * cfg.person_confirm_s
+        if person and (held >= cfg.person_confirm_s or plain or in_spells) and track.hits >= 3:
             loiter = zone.loiter_s if zone is not None else 0.0
             if t - st.zone_since >= loiter:
                 return "person"

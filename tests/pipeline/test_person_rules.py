@@ -336,3 +336,20 @@ def test_a_parked_cars_outline_that_settles_into_a_vehicle_look_is_no_arriving_v
 
     assert vehicles(unclassed_s=20.0) == 0
     assert vehicles(unclassed_s=0.0) == 1
+
+
+def test_someone_whose_look_flickers_is_a_person_once_the_spells_add_up() -> None:
+    """Far off or half hidden, someone walking reads as a person for spells of about 1.5 s, each
+    shorter than the confirmation time (2.5 s), with a moment of "other" between: reported once
+    the spells add up to 1.5 × the confirmation time. Two such spells, then gone, are not."""
+    other = [0.1, 0.1, 0.0, 0.8]
+
+    def flickering(t: float) -> list[float]:
+        return _looks(0.7) if t % 2.0 < 1.5 else other
+
+    def starts_at(gone_after: float) -> list[float]:
+        return _person_start_times(lambda t: _blob(2.0 + t * 0.5, 10) if t < gone_after else None, flickering)
+
+    found = starts_at(30.0)
+    assert len(found) == 1 and 4.0 < found[0] < 8.0, found
+    assert starts_at(3.9) == []
