@@ -91,6 +91,10 @@ STILL_SCENERY_S = 10.0
 # is cut for a second or two
 SIDE_CUT_S = 4.0
 SPECK_PX = 4  # a blob of at most this many pixels, median over the track's recent history
+# a speck cut by the top of the view only is someone 20 m or more off (a cat there is under a
+# pixel): it needs no clear person look when the model on its own gives a person this much; a
+# speck there that the model reads as something else (0.06 in a nuisance hour) still does
+FAR_SPECK_MODEL_PROB = 0.3
 # the model on its own reads a vehicle (≥ this) and hardly a person (< VEHICLE_VETO_PERSON_PROB):
 # physics was shown a person-sized part of a car (its front coming in at the edge, a warm hood
 # far off, an engine on frozen ground), which it cannot tell from someone
@@ -389,13 +393,16 @@ class IncidentBook:
         beyond doubt. Not so for a blob cut by the top of the view only: far off, only part of
         someone shows there, and they may stay unclassified until enough of them does (a blob in
         a top corner is as likely the piece of a car half out of view). A speck of a few pixels
-        is doubtful too: a cat on warm ground makes one as easily as a far person."""
+        is doubtful too: a cat on warm ground makes one as easily as a far person, except at the
+        top of the view, too far off for a cat to make one (see FAR_SPECK_MODEL_PROB)."""
         p = st.person
-        if st.unclassed_s >= LONG_UNCLASSED_S and not _far_and_cut(track.box, shape):
+        far = _far_and_cut(track.box, shape)
+        if st.unclassed_s >= LONG_UNCLASSED_S and not far:
             return p >= PERSON_PROB_AFTER_LONG_UNCLASSED
         if p >= PERSON_PROB_AFTER_UNCLASSED:
             return True
-        return p >= MIN_CLASS_PROB and not _speck(track)
+        far_person = far and st.model_person >= FAR_SPECK_MODEL_PROB
+        return p >= MIN_CLASS_PROB and (not _speck(track) or far_person)
 
     def dropping(self, track: Track, t: float) -> None:
         """The track is about to be dropped. If it marked its spot as a piece of the scene and

@@ -113,6 +113,20 @@ def test_a_speck_of_a_few_pixels_becomes_a_person_only_on_a_clear_person_look() 
     assert people(height=5, person_prob=0.65) == 1
 
 
+def test_a_speck_walking_along_the_top_of_the_view_is_a_person_unless_the_model_reads_otherwise() -> None:
+    """Someone 20 m off walks along the top edge, only a speck of them in view, with a middling
+    person look: reported when the model on its own gives them a fair chance of being a person
+    (a cat is under a pixel that far off); not when it reads the speck as something else."""
+
+    def people(model_person: float) -> int:
+        return _person_starts(
+            lambda t: _blob(2.0 + t * 0.5, 0.0, height=2), lambda t: _looks(0.65), lambda t: _looks(model_person)
+        )
+
+    assert people(model_person=0.5) == 1
+    assert people(model_person=0.06) == 0
+
+
 def test_someone_far_off_standing_cut_by_the_top_of_the_view_is_a_person_when_the_model_sees_one() -> None:
     """Someone far off comes into view over the top edge and stands there, only their legs in
     view: never clear of where they appeared, and still on the edge. Physics and the model both
