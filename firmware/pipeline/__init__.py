@@ -21,8 +21,9 @@ from firmware.pipeline.background import Background, median
 from firmware.pipeline.blobs import Blob, Box, Settled, box_mask, find_blobs_cut
 from firmware.pipeline.classify import LABELS, PersonScale, combine, physics_likelihoods
 from firmware.pipeline.fire import fire_evidence
-from firmware.pipeline.incidents import IncidentBook, TrackState, normalised_bbox
+from firmware.pipeline.incidents import IncidentBook, normalised_bbox
 from firmware.pipeline.nuisance import NuisanceSpots
+from firmware.pipeline.track_state import TrackState
 from firmware.pipeline.tracker import Track, Tracker
 from firmware.pipeline.zones import ZoneMap
 from hw.frame import ThermalFrame

@@ -11,7 +11,10 @@ Rules, per track:
   person may also be someone who came out of a parked car and walked a few steps, who stepped in
   at the frame's edge and waits just inside it, or on it when the model on its own reads them as
   a person, or who stands in full view where they appeared, plainly a person for four times as
-  long. A person needs p ≥ 0.55, or ≥ 0.75 for a speck of a few pixels (as cats are) and ≥ 0.8
+  long. A person classed so in spells, each shorter than ``person_confirm_s``, is confirmed once
+  the spells add up to 1.5 times it (someone far off or half hidden, whose look hovers near the
+  line). A person needs p ≥ 0.55, or ≥ 0.75 for a speck of a few pixels (as cats are; not at the
+  top edge, too far off for a cat, when the model gives a person ≥ 0.3) and ≥ 0.8
   after long unclassified (a parked car's piece while the background learns it), and is never a
   blob cut by the left or right edge for more than 4 s (a car parked half out of view) unless they
   wait there, as above. Nor is it a track the model on its own reads as a vehicle (≥ 0.4) and
@@ -39,15 +42,15 @@ absorbed into the background), or when the pipeline finishes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
 from firmware.pipeline.classify import LABELS
-from firmware.pipeline.fire import MODEL_OVERRULED_S, FireEvidence
+from firmware.pipeline.fire import MODEL_OVERRULED_S
 from firmware.pipeline.nuisance import NuisanceSpots
+from firmware.pipeline.track_state import Incident, TrackState
 from firmware.pipeline.tracker import Track
 from firmware.pipeline.zones import Zone
 
@@ -109,62 +112,6 @@ STANDING_CONFIRMS = 4.0
 # spells, each shorter than the confirmation time; spells adding up to this many person_confirm_s
 # (3.75 s of the default 2.5 s) confirm too. Every other person test still holds at that moment
 PERSON_SPELLS_CONFIRM = 1.5
-
-
-@dataclass(slots=True)
-class Incident:
-    type: EventType
-    id: str
-    start_t: float
-    zone: str | None
-
-
-@dataclass(slots=True)
-class TrackState:
-    probs: np.ndarray = field(default_factory=lambda: np.full(4, 0.25))
-    model: np.ndarray | None = None
-    model_t: float = -math.inf
-    label: str = "other"
-    label_since: float = 0.0
-    unclassed_s: float = 0.0  # time the smoothed probabilities have said "other", all told
-    person_s: float = 0.0  # time they have said "person", all told
-    uncut_t: float = 0.0  # last seen clear of the left and right edges, or classed as a vehicle
-    last_t: float | None = None
-    zone: str | None = None
-    zone_since: float = 0.0
-    incidents: dict[str, Incident] = field(default_factory=dict)  # "object" and "fire" slots
-    fire: FireEvidence | None = None
-    fire_since: float | None = None  # physics has said fire continuously since
-    sure_person_since: float | None = None  # the smoothed person probability has been ≥ SURE_PERSON_PROB since
-    plain_person_since: float | None = None  # ≥ PLAIN_PERSON_PROB, with the model ≥ PLAIN_MODEL_PROB, since
-    spot_marked: bool = False  # it has added its spot to the nuisance spots
-
-    @property
-    def person(self) -> float:
-        """The smoothed person probability (physics and model together)."""
-        return float(self.probs[LABELS.index("person")])
-
-    @property
-    def model_person(self) -> float:
-        """The model's own person probability (0 before it has run on the track, or without a model)."""
-        return float(self.model[LABELS.index("person")]) if self.model is not None else 0.0
-
-    @property
-    def open(self) -> bool:
-        return bool(self.incidents)
-
-    @property
-    def reported_object(self) -> bool:
-        """Reported as a person or a vehicle: such an incident keeps its type for the life of the
-        track (a vehicle that walked off ends only to start the person in the same frame)."""
-        reported = self.incidents.get("object")
-        return reported is not None and reported.type != "motion"
-
-    @property
-    def is_vehicle(self) -> bool:
-        """Classed as a vehicle now, or reported as one (a small car far off can look person-sized)."""
-        reported = self.incidents.get("object")
-        return self.label == "vehicle" or (reported is not None and reported.type == "vehicle")
 
 
 def _walked(track: Track) -> bool:
