@@ -32,6 +32,7 @@ from firmware.pipeline.tracker import Sample, Track
 RISE_MIN_C = 6.0
 RISE_FULL_C = 30.0
 GROWTH_FULL = 2.0  # heat mass doubling over the window gives full growth evidence
+FIRE_GROWTH = 0.3  # growth evidence a fire shows: its heat mass up by a quarter (2^0.3) over the window
 FLICKER_NOISE_C = 0.5
 FLICKER_FULL_C = 4.0
 FLICKER_QUANTILE = 0.75  # flames need to fill only the last quarter of the window
@@ -58,7 +59,7 @@ class FireEvidence:
         return (
             self.persistent
             and self.rise >= 0.3
-            and self.growth >= 0.3
+            and self.growth >= FIRE_GROWTH
             and self.flicker >= 0.15
             and self.score >= SCORE_TO_CONFIRM
         )
@@ -67,8 +68,11 @@ class FireEvidence:
     def may_be_burning(self) -> bool:
         """Some fire evidence, and flicker or flame heat among it: a driver stepping out of a
         parked car makes its blob grow, but neither makes its hottest point jump nor heats it
-        ``RISE_FULL_C`` above the ground."""
-        return self.score > MAY_BURN_SCORE and (self.flicker > 0.0 or self.rise >= 1.0)
+        ``RISE_FULL_C`` above the ground. Flame heat that neither flickers nor grows like a fire,
+        on a car the model is sure is not burning, is a hot exhaust (a car that has just parked
+        shows one for minutes) and does not count on its own."""
+        flame_heat = self.rise >= 1.0 and (not self.model_objects or self.growth >= FIRE_GROWTH)
+        return self.score > MAY_BURN_SCORE and (self.flicker > 0.0 or flame_heat)
 
     @property
     def model_objects(self) -> bool:

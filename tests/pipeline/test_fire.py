@@ -97,11 +97,17 @@ def test_a_model_sure_it_is_no_fire_delays_the_alarm_but_cannot_stop_it(
 def test_a_parked_car_whose_blob_only_grows_may_still_have_a_driver_cut_away_from_it() -> None:
     """The pipeline keeps a possibly burning car whole, so its fire evidence is not cut up. A
     driver stepping out makes a warm car's blob grow (fire score above 0.2) but neither flickers
-    nor reads as hot as flames: that car's driver is still cut away from it."""
+    nor reads as hot as flames: that car's driver is still cut away from it. So is the driver of a
+    car whose exhaust reads as hot as flames when the model is sure the car is not burning and
+    the hot area does not grow like a fire's."""
     from firmware.pipeline.fire import FireEvidence
 
     driver_out = FireEvidence(rise=0.5, growth=1.0, flicker=0.0, persistent=True, model=0.0, score=0.5)
     flickering = FireEvidence(rise=0.5, growth=1.0, flicker=0.2, persistent=True, model=0.0, score=0.54)
-    flame_hot = FireEvidence(rise=1.0, growth=0.0, flicker=0.0, persistent=True, model=0.0, score=0.2001)
-    assert not driver_out.may_be_burning
-    assert flickering.may_be_burning and flame_hot.may_be_burning
+    flame_hot = FireEvidence(rise=1.0, growth=0.0, flicker=0.0, persistent=True, model=0.3, score=0.26)
+    flame_hot_no_model = FireEvidence(rise=1.0, growth=0.0, flicker=0.0, persistent=True, model=None, score=0.25)
+    hot_exhaust = FireEvidence(rise=1.0, growth=0.1, flicker=0.0, persistent=True, model=0.0, score=0.24)
+    growing_unseen = FireEvidence(rise=1.0, growth=0.5, flicker=0.0, persistent=True, model=0.0, score=0.4)
+    assert not driver_out.may_be_burning and not hot_exhaust.may_be_burning
+    assert flickering.may_be_burning and flame_hot.may_be_burning and flame_hot_no_model.may_be_burning
+    assert growing_unseen.may_be_burning  # the model has not seen the flames yet: physics still counts

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from firmware.config.detection import DetectionSection
-from firmware.pipeline import DetectionPipeline
+from firmware.pipeline import DetectionPipeline, load_model_for
 from firmware.pipeline.blobs import Blob, find_blobs, label_runs
 from firmware.pipeline.incidents import IncidentBook
 from firmware.pipeline.tracker import Tracker
@@ -245,6 +245,29 @@ def test_driver_stepping_out_along_a_parked_car_is_a_person_of_their_own() -> No
     people = starts(events, "person")
     assert len(people) == 1
     assert 12.0 < people[0].t <= 20.0
+    _, y, _, h = people[0].bbox or (0, 0, 0, 0)
+    assert y + h <= 14 / 24 + 1e-6  # the driver's box, not the car's
+
+
+def test_a_driver_beside_a_car_with_a_hot_exhaust_is_a_person_of_their_own() -> None:
+    """A car parks with its exhaust 40 °C above the ground, as hot as flames at this range but
+    neither growing nor flickering, and the model sure it is no fire. Half a minute later its
+    driver walks along its side: the hot spot alone does not keep the car whole (as a car that
+    may be burning is kept), so the driver is cut away from it and reported as a person."""
+
+    def paint(px: np.ndarray, t: float) -> None:
+        left = round(max(8.0, 30.0 - 4.0 * t))  # drives in from the right and stops at column 8
+        px[14:19, left : left + 12] += 6.0
+        px[17:19, left + 10 : left + 12] += 40.0  # the exhaust
+        if 32.0 <= t < 44.0:
+            person(px, 8 + (t - 32.0) * 1.0, 13, height=5, excess=8.0)  # feet on the car's top row
+
+    cfg = config(use_model=True)
+    classifier, problem = load_model_for(cfg.detection)
+    assert problem is None
+    people = starts(run(DetectionPipeline(cfg.detection, classifier), frames(50, paint)), "person")
+    assert len(people) == 1
+    assert 32.0 < people[0].t <= 40.0
     _, y, _, h = people[0].bbox or (0, 0, 0, 0)
     assert y + h <= 14 / 24 + 1e-6  # the driver's box, not the car's
 
