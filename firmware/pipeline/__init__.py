@@ -358,11 +358,7 @@ class DetectionPipeline:
             if not near:
                 continue
             c = min(near, key=lambda c: c.distance(tr, t))
-            st = self.book.state(tr)
-            st.probs = c.state.probs.copy()
-            st.model = None if c.state.model is None else c.state.model.copy()
-            st.label, st.label_since = c.state.label, c.state.label_since
-            st.person_s = c.state.person_s
+            self.book.state(tr).carry_on_from(c.state)
             tr.displaced = tr.displaced or c.displaced
             candidates.remove(c)
             self._lost = [lost for lost in self._lost if lost is not c]

@@ -186,10 +186,11 @@ class IncidentBook:
         """Fold this frame's class probabilities into the track's smoothed ones."""
         st = self.state(track)
         dt = t - st.last_t if st.last_t is not None else PROB_SMOOTH_S
-        if st.last_t is not None and st.label == "other":
-            st.unclassed_s += max(dt, 0.0)
-        elif st.last_t is not None and st.label == "person":
-            st.person_s += max(dt, 0.0)
+        if st.last_t is not None:
+            if st.label == "other":
+                st.unclassed_s += max(dt, 0.0)
+            elif st.label == "person":
+                st.person_s += max(dt, 0.0)
         a = 1.0 - math.exp(-max(dt, 0.0) / PROB_SMOOTH_S)
         st.probs += a * (probs - st.probs)
         st.last_t = t

@@ -41,6 +41,14 @@ class TrackState:
     plain_person_since: float | None = None  # ≥ incidents.PLAIN_PERSON_PROB, with the model ≥ PLAIN_MODEL_PROB, since
     spot_marked: bool = False  # it has added its spot to the nuisance spots
 
+    def carry_on_from(self, lost: TrackState) -> None:
+        """Take over what a lost person's track had learnt of how they look (see
+        ``DetectionPipeline._continue_people``): a new track of the same person goes on from it."""
+        self.probs = lost.probs.copy()
+        self.model = None if lost.model is None else lost.model.copy()
+        self.label, self.label_since = lost.label, lost.label_since
+        self.person_s = lost.person_s
+
     @property
     def person(self) -> float:
         """The smoothed person probability (physics and model together)."""
