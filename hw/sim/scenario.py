@@ -139,7 +139,7 @@ class Scenario:
 
     def labels(self, seconds: float | None = None, *, fps: float = 8.0) -> list[LabelEvent]:
         """The ``labels.json`` intervals (see :mod:`hw.sim.labels`)."""
-        return scene_labels(self.scene, self.frame_count(seconds, fps), fps)
+        return scene_labels(self.scene, self.frame_count(seconds, fps), fps, self.chunk_frames)
 
     def recording(self, seconds: float | None = None, *, fps: float = 8.0) -> Recording:
         r = self.render(seconds, fps=fps, with_truth=False)
