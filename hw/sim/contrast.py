@@ -44,8 +44,8 @@ class LabelContrast:
 
 
 def frame_contrasts(sc: Scenario, start_s: float, end_s: float, fps: float, frames: int) -> list[float]:
-    """Per frame of ``[start_s, end_s]``, the largest change (°C) a labelled, visible person makes
-    to any pixel, rendered in the blocks the recording was rendered in."""
+    """For each frame of ``[start_s, end_s]`` and each labelled, visible person in it, the largest
+    change (°C) that person makes to any pixel; rendered in the blocks the recording was rendered in."""
     first, last = round(start_s * fps), min(frames - 1, round(end_s * fps))
     size = sc.chunk_frames
     out: list[float] = []
@@ -75,6 +75,8 @@ def _noise(sc: Scenario, chunk: int) -> np.random.Generator:
 def recording_contrasts(path: Path, labels: list[dict[str, Any]]) -> list[LabelContrast]:
     """One :class:`LabelContrast` per person label (``parkvakt eval --json`` label dicts)."""
     rec = load_recording(path)
+    if "scenario" not in rec.meta or "seed" not in rec.meta:
+        raise ValueError(f"{path}: not a simulated recording (its meta names no scenario and seed)")
     fps = float(rec.meta["fps"])
     shape = (int(rec.frames.shape[1]), int(rec.frames.shape[2]))
     sc = Scenario(str(rec.meta["scenario"]), seed=int(rec.meta["seed"]), shape=shape)
@@ -117,8 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=1)
     args = ap.parse_args(argv)
     work = list(_work(json.loads(args.report.read_text()), args.suite))
-    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
-        parts = list(pool.map(recording_contrasts, [p for p, _ in work], [lbs for _, lbs in work]))
+    try:
+        with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+            parts = list(pool.map(recording_contrasts, [p for p, _ in work], [lbs for _, lbs in work]))
+    except (ValueError, OSError) as exc:
+        print(f"contrast: {exc}", file=sys.stderr)
+        return 2
     rows = [row for part in parts for row in part]
     for row in rows:
         print(json.dumps(dataclasses.asdict(row)))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from hw.recording import save_labels, save_recording
+from hw.recording import Recording, save_labels, save_recording
 from hw.sim.contrast import main, recording_contrasts
 from hw.sim.scenario import Scenario
 
@@ -49,3 +50,14 @@ def test_the_command_prints_each_label_and_recall_per_band(walker: Path, tmp_pat
     rows = [json.loads(line) for line in lines[:2]]
     assert [r["detected"] for r in rows] == [True, False]
     assert lines[2:] == ["nobody in the frames: 0/1 found (0.0 %)", "3 °C or more: 1/1 found (100.0 %)"]
+
+
+def test_a_recording_that_is_not_simulated_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    real = tmp_path / "lot.npz"
+    save_recording(real, Recording(np.zeros((4, 24, 32), np.float32), np.arange(4) / 8.0, meta={"fps": 8.0}))
+    report = {
+        "recordings": [{"name": "lot", "labels": [{"type": "person", "start": 0.0, "end": 0.4, "detected": False}]}]
+    }
+    (tmp_path / "eval.json").write_text(json.dumps(report))
+    assert main([str(tmp_path / "eval.json"), str(tmp_path)]) == 2
+    assert "lot.npz: not a simulated recording" in capsys.readouterr().err
