@@ -227,7 +227,7 @@ def build_dataset(seeds: range, runs_per_scenario: int = RUNS_PER_SCENARIO) -> D
 
 
 # write evaluation suites and their labels; render nothing the training data are made of
-NOT_DATA = ("suite.py", "labels.py")
+NOT_DATA = ("suite.py", "labels.py", "contrast.py")  # evaluation: they shape no frame
 
 
 def simulator_fingerprint(sim_dir: Path | None = None) -> str:

@@ -47,10 +47,10 @@ def frame_contrasts(sc: Scenario, start_s: float, end_s: float, fps: float, fram
     """For each frame of ``[start_s, end_s]`` and each labelled, visible person in it, the largest
     change (°C) that person makes to any pixel; rendered in the blocks the recording was rendered in."""
     first, last = round(start_s * fps), min(frames - 1, round(end_s * fps))
-    size = sc.chunk_frames
     out: list[float] = []
-    for c in range(first // size, last // size + 1):
-        idx = np.arange(c * size, min(frames, (c + 1) * size))
+    for c, idx in sc.blocks(frames, first // sc.chunk_frames):
+        if idx[0] > last:
+            break
         t = idx / fps
         geo = geometry(sc.scene, t)
         shown = geo.labelled & geo.visible_mask([o.cls for o in sc.scene.objects])
@@ -58,18 +58,14 @@ def frame_contrasts(sc: Scenario, start_s: float, end_s: float, fps: float, fram
         people = [k for k, o in enumerate(sc.scene.objects) if o.cls == "person" and (shown[k] & inside).any()]
         if not people:
             continue
-        with_all, *_ = render_chunk(sc.scene, t, _noise(sc, c))
+        with_all, *_ = render_chunk(sc.scene, t, sc.noise(c))
         for k in people:
             others = [o for j, o in enumerate(sc.scene.objects) if j != k]
             scene = dataclasses.replace(sc.scene, objects=others, _fractions=None, _range=None, _fixed=None)
-            without, *_ = render_chunk(scene, t, _noise(sc, c))
+            without, *_ = render_chunk(scene, t, sc.noise(c))
             on = shown[k] & inside
             out += np.abs(with_all[on] - without[on]).reshape(int(on.sum()), -1).max(axis=1).tolist()
     return out
-
-
-def _noise(sc: Scenario, chunk: int) -> np.random.Generator:
-    return np.random.default_rng([sc.seed, chunk, 0x51A])  # as Scenario.chunks: the same noise
 
 
 def recording_contrasts(path: Path, labels: list[dict[str, Any]]) -> list[LabelContrast]:

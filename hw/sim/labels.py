@@ -6,7 +6,7 @@ simulator fingerprint that ties the model to its data (``models.dataset.NOT_DATA
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -24,18 +24,18 @@ GLIMPSE_PX = 0.05
 MIN_SEEN_S: dict[str, float] = {"person": 1.0, "vehicle": 1.0}
 
 
-def scene_labels(scene: Scene, frames: int, fps: float, chunk_frames: int) -> list[LabelEvent]:
+def scene_labels(scene: Scene, frames: int, fps: float, blocks: Iterable[np.ndarray]) -> list[LabelEvent]:
     """Per type, the intervals of frames where a labelled object is visible (:func:`render.is_visible`),
     and ``ignore`` intervals where one is only glimpsed.
 
-    ``chunk_frames`` must be the block size the frames were rendered in: who hides whom is decided
-    per block (objects are painted far to near by their median depth over it), so labels worked
-    out in other blocks can call a person visible whom the frames show behind their car.
+    ``blocks`` are the frame indices of the blocks the frames were rendered in
+    (``Scenario.blocks``): who hides whom is decided per block (objects are painted far to near by
+    their median depth over it), so labels worked out in other blocks can call a person visible
+    whom the frames show behind their car.
     """
     seen = {k: np.zeros(frames, dtype=bool) for k in LABEL_TYPES}
     glimpsed = {k: np.zeros(frames, dtype=bool) for k in LABEL_TYPES}
-    for c in range(math.ceil(frames / chunk_frames)):
-        idx = np.arange(c * chunk_frames, min(frames, (c + 1) * chunk_frames))
+    for idx in blocks:
         geo = geometry(scene, idx / fps)
         visible = geo.visible_mask([obj.cls for obj in scene.objects])
         for k, obj in enumerate(scene.objects):

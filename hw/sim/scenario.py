@@ -90,16 +90,24 @@ class Scenario:
     def frame_count(self, seconds: float | None, fps: float) -> int:
         return max(1, math.floor((self.length_s if seconds is None else seconds) * fps + 1e-9))
 
+    def blocks(self, frames: int, first: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+        """(block number, frame indices) of each block the first ``frames`` frames are rendered in.
+        Who hides whom is decided per block, so anything that must agree with the frames (labels,
+        a re-rendering) goes by these blocks."""
+        size = self.chunk_frames
+        for c in range(first, math.ceil(frames / size)):
+            yield c, np.arange(c * size, min(frames, (c + 1) * size))
+
+    def noise(self, block: int) -> np.random.Generator:
+        """The sensor noise of one block: the same however and how often it is rendered."""
+        return np.random.default_rng([self.seed, block, 0x51A])
+
     def chunks(
         self, seconds: float | None = None, *, fps: float = 8.0, with_truth: bool = False, first_chunk: int = 0
     ) -> Iterator[Rendered]:
-        n = self.frame_count(seconds, fps)
-        size = self.chunk_frames
-        for c in range(first_chunk, math.ceil(n / size)):
-            idx = np.arange(c * size, min(n, (c + 1) * size))
+        for c, idx in self.blocks(self.frame_count(seconds, fps), first_chunk):
             t = idx / fps
-            rng = np.random.default_rng([self.seed, c, 0x51A])
-            frames, ambient, geo, apparent = render_chunk(self.scene, t, rng, with_truth=with_truth)
+            frames, ambient, geo, apparent = render_chunk(self.scene, t, self.noise(c), with_truth=with_truth)
             truth = None
             if geo is not None and apparent is not None:
                 truth = self._truth_lists(geo, apparent, t)
@@ -139,7 +147,8 @@ class Scenario:
 
     def labels(self, seconds: float | None = None, *, fps: float = 8.0) -> list[LabelEvent]:
         """The ``labels.json`` intervals (see :mod:`hw.sim.labels`)."""
-        return scene_labels(self.scene, self.frame_count(seconds, fps), fps, self.chunk_frames)
+        n = self.frame_count(seconds, fps)
+        return scene_labels(self.scene, n, fps, [idx for _, idx in self.blocks(n)])
 
     def recording(self, seconds: float | None = None, *, fps: float = 8.0) -> Recording:
         r = self.render(seconds, fps=fps, with_truth=False)

@@ -87,9 +87,11 @@ def test_the_simulator_fingerprint_covers_what_renders_frames_not_the_suite_or_i
     (tmp_path / "render.py").write_text("GAIN = 1.0\n")
     (tmp_path / "suite.py").write_text("HOURS = 24\n")
     (tmp_path / "labels.py").write_text("MIN_SEEN_S = 1.0\n")
+    (tmp_path / "contrast.py").write_text("LOW_C = 1.5\n")
     before = simulator_fingerprint(tmp_path)
     (tmp_path / "suite.py").write_text("HOURS = 48\n")  # how many recordings a suite has: no training data
     (tmp_path / "labels.py").write_text("MIN_SEEN_S = 2.0\n")  # what evaluation scores: no training data
+    (tmp_path / "contrast.py").write_text("LOW_C = 1.0\n")  # how evaluation is read: no training data
     assert simulator_fingerprint(tmp_path) == before
     (tmp_path / "render.py").write_text("GAIN = 1.1\n")
     assert simulator_fingerprint(tmp_path) != before
