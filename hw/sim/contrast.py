@@ -1,4 +1,4 @@
-"""How much each labelled person stands out in their frames, and recall by that contrast.
+"""How much each labelled person stands out in their frames, how big they show, and recall by both.
 
     python -m hw.sim.contrast EVAL.json SUITE_DIR [--jobs 2]
 
@@ -7,9 +7,11 @@ recording, the frames of its interval are rendered again without each person in 
 same sensor noise), and the largest change that person makes to any pixel is the frame's contrast;
 a label's contrast is the median over its frames. A person reading within a degree or so of what
 is behind them (warm asphalt, rain, a wall in the sun) is barely there for any thermal sensor,
-whatever the detector; 0 means the frames show nobody, which is a labelling fault.
+whatever the detector; 0 means the frames show nobody, which is a labelling fault. A label's size is
+the median, over the same frames, of the pixels' worth of that person in view: a person under two
+pixels is a speck to any detector (a cat on warm ground makes one as easily).
 
-Prints one JSON line per person label, then recall per contrast band, to stdout.
+Prints one JSON line per person label, then recall per contrast band and per size band, to stdout.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import argparse
 import dataclasses
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from hw.sim.scenario import Scenario
 
 LOW_C = 1.5  # the summary's contrast bands: under this, up to CLEAR_C, and above
 CLEAR_C = 3.0
+SIZE_BANDS_PX = (2.0, 4.0)  # the summary's size bands: under 2 px, 2–4 px, 4 px or more
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +45,15 @@ class LabelContrast:
     end: float
     detected: bool
     contrast_c: float
+    visible_px: float
 
 
-def frame_contrasts(sc: Scenario, start_s: float, end_s: float, fps: float, frames: int) -> list[float]:
+def frame_contrasts(sc: Scenario, start_s: float, end_s: float, fps: float, frames: int) -> list[tuple[float, float]]:
     """For each frame of ``[start_s, end_s]`` and each labelled, visible person in it, the largest
-    change (°C) that person makes to any pixel; rendered in the blocks the recording was rendered in."""
+    change (°C) that person makes to any pixel and the pixels' worth of them in view; rendered in
+    the blocks the recording was rendered in."""
     first, last = round(start_s * fps), min(frames - 1, round(end_s * fps))
-    out: list[float] = []
+    out: list[tuple[float, float]] = []
     for c, idx in sc.blocks(frames, first // sc.chunk_frames):
         if idx[0] > last:
             break
@@ -64,7 +70,8 @@ def frame_contrasts(sc: Scenario, start_s: float, end_s: float, fps: float, fram
             scene = dataclasses.replace(sc.scene, objects=others, _fractions=None, _range=None, _fixed=None)
             without, *_ = render_chunk(scene, t, sc.noise(c))
             on = shown[k] & inside
-            out += np.abs(with_all[on] - without[on]).reshape(int(on.sum()), -1).max(axis=1).tolist()
+            peaks = np.abs(with_all[on] - without[on]).reshape(int(on.sum()), -1).max(axis=1)
+            out += zip(peaks.tolist(), geo.visible_area[k][on].tolist(), strict=True)
     return out
 
 
@@ -78,9 +85,9 @@ def recording_contrasts(path: Path, labels: list[dict[str, Any]]) -> list[LabelC
     sc = Scenario(str(rec.meta["scenario"]), seed=int(rec.meta["seed"]), shape=shape)
     out = []
     for lb in labels:
-        peaks = frame_contrasts(sc, float(lb["start"]), float(lb["end"]), fps, len(rec.frames))
-        contrast = round(float(np.median(peaks)), 2) if peaks else 0.0
-        out.append(LabelContrast(path.stem, float(lb["start"]), float(lb["end"]), bool(lb["detected"]), contrast))
+        seen = np.array(frame_contrasts(sc, float(lb["start"]), float(lb["end"]), fps, len(rec.frames)))
+        contrast, px = (round(float(v), 2) for v in np.median(seen, axis=0)) if len(seen) else (0.0, 0.0)
+        out.append(LabelContrast(path.stem, float(lb["start"]), float(lb["end"]), bool(lb["detected"]), contrast, px))
     return out
 
 
@@ -92,12 +99,21 @@ def band(contrast_c: float) -> str:
     return f"{LOW_C:g}–{CLEAR_C:g} °C" if contrast_c < CLEAR_C else f"{CLEAR_C:g} °C or more"
 
 
-def recall_by_band(rows: list[LabelContrast]) -> dict[str, tuple[int, int]]:
-    """Per contrast band, lowest first: (people found, people labelled)."""
+def size_band(px: float) -> str:
+    small, large = SIZE_BANDS_PX
+    if px < small:
+        return f"under {small:g} px"
+    return f"{small:g}–{large:g} px" if px < large else f"{large:g} px or more"
+
+
+def recall_by(
+    rows: list[LabelContrast], value: Callable[[LabelContrast], float], name: Callable[[float], str]
+) -> dict[str, tuple[int, int]]:
+    """Per band of ``value`` (``name`` names it), lowest first: (people found, people labelled)."""
     out: dict[str, tuple[int, int]] = {}
-    for r in sorted(rows, key=lambda r: r.contrast_c):
-        found, total = out.get(band(r.contrast_c), (0, 0))
-        out[band(r.contrast_c)] = (found + r.detected, total + 1)
+    for r in sorted(rows, key=value):
+        found, total = out.get(name(value(r)), (0, 0))
+        out[name(value(r))] = (found + r.detected, total + 1)
     return out
 
 
@@ -124,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = [row for part in parts for row in part]
     for row in rows:
         print(json.dumps(dataclasses.asdict(row)))
-    for name, (found, total) in recall_by_band(rows).items():
+    by_contrast = recall_by(rows, attrgetter("contrast_c"), band)
+    by_size = recall_by([r for r in rows if r.visible_px > 0], attrgetter("visible_px"), size_band)
+    for name, (found, total) in [*by_contrast.items(), *by_size.items()]:
         print(f"{name}: {found}/{total} found ({100.0 * found / total:.1f} %)")
     return 0
 

@@ -28,10 +28,13 @@ def test_a_walker_stands_out_and_an_empty_interval_shows_nobody(walker: Path) ->
     before = {"type": "person", "start": 5.0, "end": 20.0, "detected": False}  # a label with nobody in view
     seen, empty = recording_contrasts(walker, [walking, before])
     assert seen.contrast_c > 3.0  # a clothed body on a lot, degrees above the asphalt
-    assert empty.contrast_c == 0.0
+    assert 1.0 < seen.visible_px < 40.0  # a few pixels of a 32×24 view, never the whole of it
+    assert (empty.contrast_c, empty.visible_px) == (0.0, 0.0)
 
 
-def test_the_command_prints_each_label_and_recall_per_band(walker: Path, tmp_path: Path, capsys) -> None:
+def test_the_command_prints_each_label_and_recall_per_contrast_and_size_band(
+    walker: Path, tmp_path: Path, capsys
+) -> None:
     report = {
         "recordings": [
             {
@@ -49,7 +52,11 @@ def test_the_command_prints_each_label_and_recall_per_band(walker: Path, tmp_pat
     lines = capsys.readouterr().out.splitlines()
     rows = [json.loads(line) for line in lines[:2]]
     assert [r["detected"] for r in rows] == [True, False]
-    assert lines[2:] == ["nobody in the frames: 0/1 found (0.0 %)", "3 °C or more: 1/1 found (100.0 %)"]
+    assert lines[2:] == [
+        "nobody in the frames: 0/1 found (0.0 %)",
+        "3 °C or more: 1/1 found (100.0 %)",
+        "2–4 px: 1/1 found (100.0 %)",  # nobody has no size: only the walker is counted by size
+    ]
 
 
 def test_a_recording_that_is_not_simulated_is_a_clear_error(tmp_path: Path, capsys) -> None:
