@@ -112,8 +112,9 @@ def recall_by(
     """Per band of ``value`` (``name`` names it), lowest first: (people found, people labelled)."""
     out: dict[str, tuple[int, int]] = {}
     for r in sorted(rows, key=value):
-        found, total = out.get(name(value(r)), (0, 0))
-        out[name(value(r))] = (found + r.detected, total + 1)
+        key = name(value(r))
+        found, total = out.get(key, (0, 0))
+        out[key] = (found + r.detected, total + 1)
     return out
 
 
