@@ -1,8 +1,9 @@
 """The detection pipeline: thermal (or gray) frames → incident events.
 
 Per frame: validate → background compare (after drift) → tamper check → blobs → tracker →
-classification (physics × model) and fire evidence → incident rules → background learning
-everywhere except under live tracks. ``build_pipeline(config)`` is what the daemon, ``replay``
+classification (physics × model) and fire evidence → incident rules, and beside them people in
+front of parked cars (:mod:`~firmware.pipeline.in_front`) → background learning everywhere
+except under live tracks. ``build_pipeline(config)`` is what the daemon, ``replay``
 and ``eval`` run.
 """
 
@@ -21,6 +22,7 @@ from firmware.pipeline.background import Background, median
 from firmware.pipeline.blobs import Blob, Box, Settled, box_mask, find_blobs_cut
 from firmware.pipeline.classify import LABELS, PersonScale, combine, physics_likelihoods
 from firmware.pipeline.fire import fire_evidence
+from firmware.pipeline.in_front import InFrontOfParkedCars
 from firmware.pipeline.incidents import IncidentBook, normalised_bbox
 from firmware.pipeline.nuisance import NuisanceSpots
 from firmware.pipeline.track_state import TrackState
@@ -119,6 +121,7 @@ class DetectionPipeline:
         self._open: dict[str, tuple[EventType, str, float]] = {}  # tamper / trouble incidents
         self._announced_model = False
         self._lost: list[_Lost] = []
+        self._in_front: InFrontOfParkedCars | None = None  # made for the frame's shape
 
     # -- the Pipeline protocol -------------------------------------------------------------
 
@@ -162,6 +165,8 @@ class DetectionPipeline:
         for tr in live:
             if tr.seen_now:
                 events.extend(self._judge(tr, t, pixels.shape, thermal, hold=cluttered))
+        if thermal:
+            events.extend(self._in_front_events(pixels, fg, bg, t, hold=cluttered))
         for tr in self._to_absorb(live, t):
             bg.absorb(pixels, tr.box)
             self.tracker.drop(tr.id)
@@ -171,6 +176,7 @@ class DetectionPipeline:
 
     def finish(self, t: float) -> list[Event]:
         events = self.book.close_all(t)
+        events.extend(self._end_in_front(t))
         self.tracker.clear()
         self._lost.clear()
         for key in list(self._open):
@@ -215,11 +221,13 @@ class DetectionPipeline:
     def _restart(self, kind: str, shape: tuple[int, int], t: float) -> list[Event]:
         """A new sensor or resolution: relearn the scene and end what the old view was tracking."""
         events = self.book.close_all(t) if self._shape is not None else []
+        events.extend(self._end_in_front(t))
         self.tracker.clear()
         self._lost.clear()
         self._kind, self._shape = kind, shape
         self._frozen = np.zeros(shape, dtype=bool)
         self.book.spots = NuisanceSpots(shape)
+        self._in_front = InFrontOfParkedCars(self.scale, self.zones, shape, settled_s=SETTLED_S)
         self._backgrounds.pop(kind, None)
         return events
 
@@ -253,6 +261,7 @@ class DetectionPipeline:
             self.book.spots = NuisanceSpots(pixels.shape)
             self._tamper_since = None
             events.extend(self.book.close_all(t))
+            events.extend(self._end_in_front(t))
             self.tracker.clear()
             self._lost.clear()
             if "tamper" in self._open:
@@ -331,6 +340,19 @@ class DetectionPipeline:
             box = (max(0, x0 - 1), max(0, y0 - 1), min(w, x1 + 1), min(h, y1 + 1))
             out.append(Settled(box, tr.anchor, max(self.tracker.still_px, 0.25 * tr.size())))
         return out
+
+    def _in_front_events(
+        self, pixels: np.ndarray, fg: np.ndarray, bg: Background, t: float, *, hold: bool
+    ) -> list[Event]:
+        """People in front of parked cars (:mod:`~firmware.pipeline.in_front`)."""
+        if self._in_front is None or bg.mean is None:
+            return []
+        tracks = list(self.tracker.tracks.values())
+        frame = (pixels, fg, bg.mean)
+        return self._in_front.step(tracks, self.book.states, frame, t, self.classifier, self.stats, hold=hold)
+
+    def _end_in_front(self, t: float) -> list[Event]:
+        return self._in_front.end_all(t) if self._in_front is not None else []
 
     def _remember_lost(self, tr: Track) -> None:
         st = self.book.states.get(tr.id)

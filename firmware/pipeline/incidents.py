@@ -163,8 +163,13 @@ def _on_edge(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
 
 
 def normalised_bbox(track: Track, shape: tuple[int, int]) -> BBox:
+    return normalised_box(track.box, shape)
+
+
+def normalised_box(box: tuple[int, int, int, int], shape: tuple[int, int]) -> BBox:
+    """A pixel box (x0, y0, x1, y1, exclusive) as an event's ``bbox``: x, y, w, h in 0..1."""
     h, w = shape
-    x0, y0, x1, y1 = track.box
+    x0, y0, x1, y1 = box
     return (round(x0 / w, 4), round(y0 / h, 4), round((x1 - x0) / w, 4), round((y1 - y0) / h, 4))
 
 
