@@ -51,12 +51,16 @@ SEEN_SHARE = 0.8  # ... in this share of the frames since they were first seen .
 MODEL_PERSON_PROB = 0.9  # ... whom the model, shown them against the car, reads as a person
 MODEL_EVERY_S = 0.5
 GONE_S = 1.0  # no patch for this long: they have gone (round the car, or out of its box)
-# someone walking in front of a car crosses it: WALKED_PX within WINDOW_S. A patch that stays
+# someone walking in front of a car crosses it: WALKED_PX, or clear of where they were first
+# seen (at the view's edge their box is cut, and its centre moves less), within WINDOW_S. A patch that stays
 # where it appeared is the car itself changing (an engine stopping, its exhaust cooling), which
 # the model can take for someone; nor does it become someone by being taken over by the patch of
 # a passer-by, or the other way round: what has not been confirmed within WINDOW_S starts afresh
 WALKED_PX = 2.0
 WINDOW_S = 5.0
+# a parked car whose track's box still covers this share of its box has not left: its track may
+# have stopped standing still only because someone's pixels joined its blob
+COVERED_SHARE = 0.6
 
 
 @dataclass(slots=True)
@@ -70,8 +74,9 @@ class Someone:
     box: Box
     model_person: float | None = None
     model_t: float = -math.inf
-    first_centre: tuple[float, float] = (0.0, 0.0)
+    first_box: Box = (0, 0, 0, 0)
     travelled: float = 0.0  # furthest their box's centre has been from where it was first seen
+    cleared: bool = False  # their box has been clear of (not overlapping) where they were first seen
     incident: str | None = None  # the person incident reported for them, if any
     start_t: float = 0.0
     zone: str | None = None
@@ -84,7 +89,7 @@ class Someone:
         return (
             t - self.since >= CONFIRM_S
             and self.seen_share >= SEEN_SHARE
-            and self.travelled >= WALKED_PX
+            and (self.travelled >= WALKED_PX or self.cleared)
             and self.model_person is not None
             and self.model_person >= MODEL_PERSON_PROB
         )
@@ -149,11 +154,12 @@ class InFrontOfParkedCars:
         return events
 
     def _parked(self, tracks: list[Track], states: Mapping[int, TrackState], t: float) -> list[tuple[int, Box]] | None:
-        """Cars that drove in and have parked (track id, settled box grown by a pixel), or None
+        """Cars that drove in (moved clear of where they appeared, or appeared at the frame's
+        edge) and have parked (track id, settled box grown by a pixel), or None
         while anything may be burning (its heat and smoke change every car's look around it).
         Not a car that another, moving, touches: a car driving past changes its look too."""
         h, w = self.shape
-        moving: list[Box] = []
+        moving: list[tuple[int, Box]] = []
         parked: list[tuple[int, Box]] = []
         for tr in tracks:
             st = states.get(tr.id)
@@ -163,12 +169,15 @@ class InFrontOfParkedCars:
                 return None
             if not st.is_vehicle or tr.last_t < t - 0.5:
                 continue
-            if tr.still_for(t) < self.settled_s:
-                moving.append(tr.box)
-            elif tr.displaced:
+            look = self._looks.get(tr.id)
+            if look is not None and _covers(tr.box, look.box):
+                parked.append((tr.id, look.box))  # still there: someone's pixels joined its blob
+            elif tr.still_for(t) < self.settled_s:
+                moving.append((tr.id, tr.box))
+            elif tr.displaced or _on_edge(tr.first_box, self.shape):
                 x0, y0, x1, y1 = tr.still_box
                 parked.append((tr.id, (max(0, x0 - 1), max(0, y0 - 1), min(w, x1 + 1), min(h, y1 + 1))))
-        return [(key, box) for key, box in parked if not any(_touching(box, other) for other in moving)]
+        return [(key, box) for key, box in parked if not any(_touching(box, other) for k, other in moving if k != key)]
 
     def end_all(self, t: float) -> list[Event]:
         """Forget every car's look and end the incidents of everyone in front of them."""
@@ -275,18 +284,18 @@ class InFrontOfParkedCars:
         ys, xs = np.nonzero(cut)
         x0, y0 = look.box[0], look.box[1]
         box = (x0 + int(xs.min()), y0 + int(ys.min()), x0 + int(xs.max()) + 1, y0 + int(ys.max()) + 1)
-        centre = (0.5 * (box[0] + box[2]), 0.5 * (box[1] + box[3]))
         if who is None:
-            look.someone = Someone(since=t, last_seen=t, frames=1, seen=1, box=box, first_centre=centre)
+            look.someone = Someone(since=t, last_seen=t, frames=1, seen=1, box=box, first_box=box)
             return
         if who.incident is None and t - who.since > WINDOW_S:
-            who.since, who.frames, who.seen, who.first_centre, who.travelled = t, 0, 0, centre, 0.0
+            who.since, who.frames, who.seen, who.first_box, who.travelled, who.cleared = t, 0, 0, box, 0.0, False
         who.frames += 1
         who.seen += 1
         who.last_seen = t
         who.box = box
-        away = math.hypot(centre[0] - who.first_centre[0], centre[1] - who.first_centre[1])
-        who.travelled = max(who.travelled, away)
+        (fx, fy), (cx, cy) = _centre(who.first_box), _centre(box)
+        who.travelled = max(who.travelled, math.hypot(cx - fx, cy - fy))
+        who.cleared = who.cleared or not _touching(box, who.first_box, gap=0)
 
     def _someone(
         self,
@@ -323,9 +332,27 @@ class InFrontOfParkedCars:
         return out
 
 
-def _touching(a: Box, b: Box) -> bool:
-    """The boxes (x0, y0, x1, y1, exclusive) overlap or share an edge."""
-    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+def _covers(box: Box, look: Box) -> bool:
+    """``box`` still covers most of the parked car's box ``look``: the car has not driven off,
+    its blob has grown or shrunk where someone stepped out of it or round it."""
+    x0, y0, x1, y1 = max(box[0], look[0]), max(box[1], look[1]), min(box[2], look[2]), min(box[3], look[3])
+    inside = max(0, x1 - x0) * max(0, y1 - y0)
+    return inside >= COVERED_SHARE * (look[2] - look[0]) * (look[3] - look[1])
+
+
+def _on_edge(box: Box, shape: tuple[int, int]) -> bool:
+    """On the frame's edge: a car first seen there drove into view, even if it parked where its
+    track first saw it (at the edge, its box overlaps where it stops)."""
+    return box[0] == 0 or box[1] == 0 or box[2] == shape[1] or box[3] == shape[0]
+
+
+def _centre(box: Box) -> tuple[float, float]:
+    return 0.5 * (box[0] + box[2]), 0.5 * (box[1] + box[3])
+
+
+def _touching(a: Box, b: Box, gap: int = 1) -> bool:
+    """The boxes (x0, y0, x1, y1, exclusive) overlap, or with ``gap`` 1 share an edge."""
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
 
 
 def _reported_near(box: Box, tracks: list[Track], states: Mapping[int, TrackState]) -> bool:

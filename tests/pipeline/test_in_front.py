@@ -22,25 +22,39 @@ CAR_C = 16.0
 Box = tuple[int, int, int, int]
 
 
-def _someone_per_frame(
-    paint: Callable[[np.ndarray, float], None], seconds: float, car_c: float = CAR_C
-) -> list[Box | None]:
-    """Run InFrontOfParkedCars over a parked car's frames at 8 Hz; where it saw someone in each."""
+def _watch(
+    paint: Callable[[np.ndarray, float], None],
+    seconds: float,
+    *,
+    car: Box = CAR,
+    car_c: float = CAR_C,
+    model_person: float | None = None,
+) -> list[tuple[Box | None, bool]]:
+    """Run InFrontOfParkedCars over a parked car's frames at 8 Hz: where it saw someone in each
+    frame, and whether they were confirmed (with the model's reading set to ``model_person``)."""
     watch = InFrontOfParkedCars(PersonScale(0.12, 0.28), ZoneMap([]), (24, 32), settled_s=2.0)
     rng = np.random.default_rng(1)
-    x0, y0, x1, y1 = CAR
+    x0, y0, x1, y1 = car
     fg = np.zeros((24, 32), dtype=bool)
     fg[y0:y1, x0:x1] = True
-    out: list[Box | None] = []
+    out: list[tuple[Box | None, bool]] = []
     for i in range(int(seconds * 8)):
         t = i / 8
         px = (GROUND_C + rng.normal(0.0, 0.15, (24, 32))).astype(np.float32)
         px[y0:y1, x0:x1] = car_c + rng.normal(0.0, 0.15, (y1 - y0, x1 - x0))
         paint(px, t)
-        watch.update([(7, CAR)], px, fg, t)
+        watch.update([(7, car)], px, fg, t)
         now = [who for _, who in watch.people() if who.last_seen == t]
-        out.append(now[0].box if now else None)
+        for who in now:
+            who.model_person = model_person
+        out.append((now[0].box, now[0].confirmed(t)) if now else (None, False))
     return out
+
+
+def _someone_per_frame(
+    paint: Callable[[np.ndarray, float], None], seconds: float, car_c: float = CAR_C
+) -> list[Box | None]:
+    return [box for box, _ in _watch(paint, seconds, car_c=car_c)]
 
 
 def test_someone_walking_in_front_of_a_parked_car_is_followed_across_it() -> None:
@@ -71,24 +85,29 @@ def test_someone_cooler_than_a_sun_heated_car_is_seen_in_front_of_it() -> None:
 def test_a_patch_that_stays_where_it_appeared_is_never_confirmed() -> None:
     """An idling engine that stops changes a person-sized patch of the car's look at once and
     keeps it changed: it is followed, but someone walking in front of a car crosses it."""
-    watch = InFrontOfParkedCars(PersonScale(0.12, 0.28), ZoneMap([]), (24, 32), settled_s=2.0)
-    rng = np.random.default_rng(1)
-    x0, y0, x1, y1 = CAR
-    fg = np.zeros((24, 32), dtype=bool)
-    fg[y0:y1, x0:x1] = True
-    followed = 0
-    for i in range(30 * 8):
-        t = i / 8
-        px = (GROUND_C + rng.normal(0.0, 0.15, (24, 32))).astype(np.float32)
-        px[y0:y1, x0:x1] = CAR_C + rng.normal(0.0, 0.15, (y1 - y0, x1 - x0))
+
+    def paint(px: np.ndarray, t: float) -> None:
         if t >= 10.0:
-            px[4:8, 12:14] = CAR_C - 6.0 + 1.0 * (i % 2)  # the engine stopped: cooler, flickering
-        watch.update([(7, CAR)], px, fg, t)
-        for _, occ in watch.people():
-            occ.model_person = 1.0  # even were the model sure
-            assert not occ.confirmed(t)
-            followed += 1
-    assert followed >= 8 * 8  # it was taken for someone in front of the car, for seconds
+            px[4:8, 12:14] = CAR_C - 6.0 + 1.0 * (int(t * 8) % 2)  # the engine stopped: cooler, flickering
+
+    seen = _watch(paint, 30.0, model_person=1.0)  # even were the model sure
+    assert sum(box is not None for box, _ in seen) >= 8 * 8  # taken for someone in front, for seconds
+    assert not any(confirmed for _, confirmed in seen)
+
+
+def test_someone_walking_out_of_view_past_a_car_at_the_edge_is_confirmed() -> None:
+    """A car parked at the left edge of the view; someone walks out of view past it. Cut by the
+    edge, their box's centre moves under 2 px before they are gone, but they are clear of where
+    they were first seen."""
+    car = (0, 3, 6, 8)
+
+    def paint(px: np.ndarray, t: float) -> None:
+        if 10.0 <= t < 12.5:
+            x = round(1 - (t - 10.0) * 1.0)  # 1, 0, then half out of view
+            px[4:8, max(0, x) : x + 2] = 30.0
+
+    seen = _watch(paint, 14.0, car=car, model_person=1.0)
+    assert any(confirmed for _, confirmed in seen[80:])
 
 
 def test_a_bonnet_cooling_in_place_is_the_car_not_someone_in_front() -> None:
