@@ -51,11 +51,11 @@ SEEN_SHARE = 0.8  # ... in this share of the frames since they were first seen .
 MODEL_PERSON_PROB = 0.9  # ... whom the model, shown them against the car, reads as a person
 MODEL_EVERY_S = 0.5
 GONE_S = 1.0  # no patch for this long: they have gone (round the car, or out of its box)
-# someone walking in front of a car crosses it: WALKED_PX, or clear of where they were first
-# seen (at the view's edge their box is cut, and its centre moves less), within WINDOW_S. A patch that stays
-# where it appeared is the car itself changing (an engine stopping, its exhaust cooling), which
-# the model can take for someone; nor does it become someone by being taken over by the patch of
-# a passer-by, or the other way round: what has not been confirmed within WINDOW_S starts afresh
+# someone walking in front of a car crosses it: WALKED_PX, or clear of where they were first seen
+# (at the view's edge their box is cut, and its centre moves less), within WINDOW_S. A patch that
+# stays where it appeared is the car itself changing (an engine stopping, its exhaust cooling),
+# which the model can take for someone; nor does it become someone by being taken over by the
+# patch of a passer-by, or the other way round: what is not confirmed within WINDOW_S starts afresh
 WALKED_PX = 2.0
 WINDOW_S = 5.0
 # a parked car whose track's box still covers this share of its box has not left: its track may
@@ -154,10 +154,11 @@ class InFrontOfParkedCars:
         return events
 
     def _parked(self, tracks: list[Track], states: Mapping[int, TrackState], t: float) -> list[tuple[int, Box]] | None:
-        """Cars that drove in (moved clear of where they appeared, or appeared at the frame's
-        edge) and have parked (track id, settled box grown by a pixel), or None
-        while anything may be burning (its heat and smoke change every car's look around it).
-        Not a car that another, moving, touches: a car driving past changes its look too."""
+        """Cars that drove in (moved clear of where they appeared, or appeared at the frame's edge)
+        and have parked (track id, settled box grown by a pixel), or None while anything may be
+        burning (its heat and smoke change every car's look around it). A parked car stays so
+        while its track's box covers its box. Not a car that another, moving, touches: a car
+        driving past changes its look too."""
         h, w = self.shape
         moving: list[tuple[int, Box]] = []
         parked: list[tuple[int, Box]] = []
