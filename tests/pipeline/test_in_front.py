@@ -71,12 +71,14 @@ def test_someone_walking_in_front_of_a_parked_car_is_followed_across_it() -> Non
 
 def test_someone_cooler_than_a_sun_heated_car_is_seen_in_front_of_it() -> None:
     """On a hot afternoon the car's roof reads 45 °C: someone in front of it is cooler than its
-    look, and the car being hotter than skin does not hide them."""
+    look, and the pixels they half cover read 40 °C, hotter than skin, but that is the car's heat
+    showing round them, not theirs: they are seen."""
 
     def paint(px: np.ndarray, t: float) -> None:
         if t >= 10.0:
             x = round(9 + (t - 10.0) * 0.9)
-            px[4:8, x : x + 2] = 33.0
+            px[4:8, x] = 33.0
+            px[4:8, x + 1] = 40.0  # half them, half the hot roof
 
     seen = _someone_per_frame(paint, 14.0, car_c=45.0)
     assert all(box is not None for box in seen[82:])
