@@ -192,11 +192,9 @@ class InFrontOfParkedCars:
         for key, box in parked:
             x0, y0, x1, y1 = box
             region = pixels[y0:y1, x0:x1]
-            look = self._looks.pop(key, None)
+            look = self._looks.get(key)
             if look is None or look.box != box:
                 looks[key] = _Look(box, region.copy(), region.copy(), t, t, t)
-                if look is not None and look.someone is not None:
-                    self._looks[key] = look  # ended below with the cars no longer parked
                 continue
             looks[key] = look
             diff = region - look.mean
@@ -215,7 +213,8 @@ class InFrontOfParkedCars:
                     moved |= look.cut  # someone found stays found while they stand there
                 look.cut = self._someone(changed, moved, region, diff, y0, pixels.shape[0])
             self._follow(look, t)
-        ended = [look.someone for look in self._looks.values() if look.someone is not None]
+        left = [old for key, old in self._looks.items() if looks.get(key) is not old]  # no longer parked, or moved
+        ended = [old.someone for old in left if old.someone is not None]
         self._looks = looks
         for look in looks.values():
             if look.someone is not None and t - look.someone.last_seen > GONE_S:
