@@ -175,23 +175,32 @@ def _ephemeral_range() -> tuple[int, int]:
     return 32768, 60999
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A free port *outside* the kernel's ephemeral range.
+    """A free port *outside* the kernel's ephemeral range, never the same one twice in a session.
 
     A broker that is stopped for an outage and started again needs its ports back. A port the
     kernel handed out by ``bind(0)`` is an ephemeral one, and while the broker is down the kernel
     may give it to a client as its source port, or a client reconnecting to it may connect to
     itself (TCP simultaneous open); either way the restart fails with "Address already in use".
     Ports below the ephemeral range are never handed out that way.
+
+    A port is free here only until its broker binds it, so one broker's three listeners (or a
+    stopped broker's ports) could be picked again by chance; the set of ports already handed out
+    rules that out.
     """
     low, high = _ephemeral_range()
     candidates = list(range(10_000, low)) if low > 11_000 else list(range(high + 1, 65_536))
+    candidates = [port for port in candidates if port not in _handed_out]
     for port in random.sample(candidates, k=min(200, len(candidates))):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _handed_out.add(port)
             return port
     raise RuntimeError("no free port outside the ephemeral range")
 
