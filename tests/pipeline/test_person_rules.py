@@ -114,13 +114,15 @@ def test_a_speck_of_a_few_pixels_becomes_a_person_only_on_a_clear_person_look() 
 
 
 def test_a_speck_walking_along_the_top_of_the_view_is_a_person_unless_the_model_reads_otherwise() -> None:
-    """Someone 20 m off walks along the top edge, only a speck of them in view, with a middling
+    """Someone 20 m off drifts along the top edge, only a speck of them in view, with a middling
     person look: reported when the model on its own gives them a fair chance of being a person
-    (a cat is under a pixel that far off); not when it reads the speck as something else."""
+    (a cat is under a pixel that far off); not when it reads the speck as something else. (A
+    speck that walks a quarter of the view's width is reported whatever the model reads: see
+    the test of someone crossing the view; this one goes 6 px in 30 s.)"""
 
     def people(model_person: float) -> int:
         return _person_starts(
-            lambda t: _blob(2.0 + t * 0.5, 0.0, height=2), lambda t: _looks(0.65), lambda t: _looks(model_person)
+            lambda t: _blob(2.0 + t * 0.2, 0.0, height=2), lambda t: _looks(0.65), lambda t: _looks(model_person)
         )
 
     assert people(model_person=0.5) == 1
@@ -367,3 +369,28 @@ def test_someone_whose_look_flickers_is_a_person_once_the_spells_add_up() -> Non
     found = starts_at(30.0)
     assert len(found) == 1 and 4.0 < found[0] < 8.0, found
     assert starts_at(3.9) == []
+
+
+def test_someone_far_off_walking_across_the_view_is_a_person_though_they_read_as_a_speck() -> None:
+    """Someone 30 m off crosses the lot near the top of the view: a 2-pixel speck that physics
+    reads at 0.35 a person and the model hardly at all, so no person look ever holds. Their walk
+    gives them away: once they have gone a quarter of the view's width (8 px) over 4 s or more,
+    they are reported. Not so a speck that goes only 6 px and stops, one that reads more like a
+    car, one physics reads as no person, or the same walk lower in the view, nearer, where a cat
+    crossing the lot makes that speck."""
+
+    def people(
+        person_prob: float, vehicle_prob: float = 0.1, stop_after_px: float = 30.0, top: float = 1.0
+    ) -> list[float]:
+        return _person_start_times(
+            lambda t: _blob(2.0 + min(t * 1.5, stop_after_px), top, height=2),
+            lambda t: [person_prob, vehicle_prob, 0.0, 1.0 - person_prob - vehicle_prob],
+            lambda t: _looks(0.05),
+        )
+
+    crossed = people(person_prob=0.35)
+    assert len(crossed) == 1 and 5.0 <= crossed[0] <= 6.5  # 8 px at 1.5 px/s
+    assert people(person_prob=0.35, stop_after_px=6.0) == []
+    assert people(person_prob=0.35, vehicle_prob=0.45) == []
+    assert people(person_prob=0.1) == []
+    assert people(person_prob=0.35, top=12.0) == []
