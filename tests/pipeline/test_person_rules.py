@@ -376,21 +376,30 @@ def test_someone_far_off_walking_across_the_view_is_a_person_though_they_read_as
     reads at 0.35 a person and the model hardly at all, so no person look ever holds. Their walk
     gives them away: once they have gone a quarter of the view's width (8 px) over 4 s or more,
     they are reported. Not so a speck that goes only 6 px and stops, one that reads more like a
-    car, one physics reads as no person, or the same walk lower in the view, nearer, where a cat
-    crossing the lot makes that speck."""
+    car or hardly like a person, or the same walk lower in the view, nearer, where a cat crossing
+    the lot makes that speck, nor a speck that walks down into those rows or up out of them."""
 
     def people(
-        person_prob: float, vehicle_prob: float = 0.1, stop_after_px: float = 30.0, top: float = 1.0
+        person_prob: float = 0.35,
+        vehicle_prob: float = 0.1,
+        *,
+        speed: float = 1.5,
+        stop_after_px: float = 30.0,
+        top: Callable[[float], float] = lambda t: 1.0,
     ) -> list[float]:
         return _person_start_times(
-            lambda t: _blob(2.0 + min(t * 1.5, stop_after_px), top, height=2),
+            lambda t: _blob(2.0 + min(t * speed, stop_after_px), top(t), height=2),
             lambda t: [person_prob, vehicle_prob, 0.0, 1.0 - person_prob - vehicle_prob],
             lambda t: _looks(0.05),
         )
 
-    crossed = people(person_prob=0.35)
+    crossed = people()
     assert len(crossed) == 1 and 5.0 <= crossed[0] <= 6.5  # 8 px at 1.5 px/s
-    assert people(person_prob=0.35, stop_after_px=6.0) == []
-    assert people(person_prob=0.35, vehicle_prob=0.45) == []
-    assert people(person_prob=0.1) == []
-    assert people(person_prob=0.35, top=12.0) == []
+    hurried = people(speed=4.0)  # 8 px in 2 s: a walk, not a flicker, only once it has lasted 4 s
+    assert len(hurried) == 1 and 4.0 <= hurried[0] <= 4.5
+    assert people(stop_after_px=6.0) == []
+    assert people(person_prob=0.3, vehicle_prob=0.32) == []
+    assert people(person_prob=0.2, vehicle_prob=0.05) == []
+    assert people(top=lambda t: 12.0) == []
+    assert people(top=lambda t: min(1.0 + t, 12.0)) == []
+    assert people(top=lambda t: max(12.0 - t, 1.0)) == []
