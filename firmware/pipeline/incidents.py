@@ -114,11 +114,11 @@ STANDING_CONFIRMS = 4.0
 PERSON_SPELLS_CONFIRM = 1.5
 # someone far off reads to physics as a speck that a cat also makes, and to the model hardly at
 # all; what gives them away is their walk: a track in the far band of the view (its blob's foot in
-# the top CROSSING_FAR_BAND of the rows, where it appeared and now: 25 m or more off, where a cat
-# is a fraction of a pixel) that has gone a quarter of the view's width (8 px at 32), over
-# CROSSING_MIN_S, still reading more like a person than a car or a fire (physics person ≥
-# CROSSING_PERSON_PROB), is someone crossing the lot. Nearer, cats cross the lot the same way
-# and read to physics as 0.25–0.45 a person (test and held8 nuisance hours)
+# the top CROSSING_FAR_BAND of the rows, where it appeared and now: there someone is at most about
+# 3.7 px tall and a cat covers under half a pixel) that has gone a quarter of the view's width
+# (8 px at 32), over CROSSING_MIN_S, still reading more like a person than a car or a fire
+# (physics person ≥ CROSSING_PERSON_PROB), is someone crossing the lot. Nearer, cats cross the
+# lot the same way and read to physics as 0.25–0.58 a person (test and held8 nuisance hours)
 CROSSING_FAR_BAND = 0.2
 CROSSING_SHARE = 0.25
 CROSSING_MIN_S = 4.0
@@ -142,7 +142,7 @@ def _speck(track: Track) -> bool:
 
 
 def _crossing(track: Track, st: TrackState, shape: tuple[int, int]) -> bool:
-    """Has walked across a good part of the view like someone far off (see CROSSING_SHARE)."""
+    """Has walked across a good part of the view like someone far off (see CROSSING_FAR_BAND)."""
     if st.label == "vehicle" or st.is_vehicle or (st.fire is not None and st.fire.may_be_burning):
         return False
     person, vehicle, fire = (float(st.probs[LABELS.index(k)]) for k in ("person", "vehicle", "fire"))

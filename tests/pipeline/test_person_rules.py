@@ -372,7 +372,7 @@ def test_someone_whose_look_flickers_is_a_person_once_the_spells_add_up() -> Non
 
 
 def test_someone_far_off_walking_across_the_view_is_a_person_though_they_read_as_a_speck() -> None:
-    """Someone 30 m off crosses the lot near the top of the view: a 2-pixel speck that physics
+    """Someone far off crosses the lot near the top of the view: a 2-pixel speck that physics
     reads at 0.35 a person and the model hardly at all, so no person look ever holds. Their walk
     gives them away: once they have gone a quarter of the view's width (8 px) over 4 s or more,
     they are reported. Not so a speck that goes only 6 px and stops, one that reads more like a
