@@ -11,10 +11,12 @@ Rules, per track:
   person may also be someone who came out of a parked car and walked a few steps, who stepped in
   at the frame's edge and waits just inside it, or on it when the model on its own reads them as
   a person, or who stands in full view where they appeared, plainly a person for four times as
-  long. A person classed so in spells, each shorter than ``person_confirm_s``, is confirmed once
-  the spells add up to 1.5 times it (someone far off or half hidden, whose look hovers near the
-  line). A person needs p ≥ 0.55, or ≥ 0.75 for a speck of a few pixels (as cats are; not at the
-  top edge, too far off for a cat, when the model gives a person ≥ 0.3) and ≥ 0.8
+  long, or someone far off, near the top of the view, who has walked a quarter of its width
+  (physics reads them as the speck a cat makes; see CROSSING_FAR_BAND). A person classed so in
+  spells, each shorter than ``person_confirm_s``, is confirmed once the spells add up to 1.5
+  times it (someone far off or half hidden, whose look hovers near the line). A person needs
+  p ≥ 0.55, or ≥ 0.75 for a speck of a few pixels (as cats are; not at the top edge, too far
+  off for a cat, when the model gives a person ≥ 0.3) and ≥ 0.8
   after long unclassified (a parked car's piece while the background learns it), and is never a
   blob cut by the left or right edge for more than 4 s (a car parked half out of view) unless they
   wait there, as above. Nor is it a track the model on its own reads as a vehicle (≥ 0.4) and
@@ -114,12 +116,15 @@ STANDING_CONFIRMS = 4.0
 PERSON_SPELLS_CONFIRM = 1.5
 # someone far off reads to physics as a speck that a cat also makes, and to the model hardly at
 # all; what gives them away is their walk: a track in the far band of the view (its blob's foot in
-# the top CROSSING_FAR_BAND of the rows, where it appeared and now: there someone is at most about
-# 3.7 px tall and a cat covers under half a pixel) that has gone a quarter of the view's width
-# (8 px at 32), over CROSSING_MIN_S, still reading more like a person than a car or a fire
-# (physics person ≥ CROSSING_PERSON_PROB), is someone crossing the lot. Nearer, cats cross the
-# lot the same way and read to physics as 0.25–0.58 a person (test and held8 nuisance hours)
-CROSSING_FAR_BAND = 0.2
+# the top CROSSING_FAR_BAND of the rows, where it appeared and now: there someone stands about
+# 4 px tall and a cat is under a pixel, so its blob is one row where theirs is two or more,
+# CROSSING_MIN_HEIGHT of the rows, median over the track's recent history) that has gone a
+# quarter of the view's width (8 px at 32), over CROSSING_MIN_S, still reading more like a person
+# than a car or a fire (physics person ≥ CROSSING_PERSON_PROB), is someone crossing the lot.
+# Nearer, cats cross the lot the same way and read to physics as 0.25–0.58 a person (test and
+# held8 nuisance hours)
+CROSSING_FAR_BAND = 0.25
+CROSSING_MIN_HEIGHT = 1 / 12
 CROSSING_SHARE = 0.25
 CROSSING_MIN_S = 4.0
 CROSSING_PERSON_PROB = 0.25
@@ -141,6 +146,11 @@ def _speck(track: Track) -> bool:
     return areas[len(areas) // 2] <= SPECK_PX
 
 
+def _median_height(track: Track) -> int:
+    heights = sorted(s.height for s in track.history)
+    return heights[len(heights) // 2]
+
+
 def _crossing(track: Track, st: TrackState, shape: tuple[int, int]) -> bool:
     """Has walked across a good part of the view like someone far off (see CROSSING_FAR_BAND)."""
     if st.label == "vehicle" or st.is_vehicle or (st.fire is not None and st.fire.may_be_burning):
@@ -151,6 +161,7 @@ def _crossing(track: Track, st: TrackState, shape: tuple[int, int]) -> bool:
         track.first_box[3] <= far
         and track.box[3] <= far
         and track.travelled >= CROSSING_SHARE * shape[1]
+        and _median_height(track) >= CROSSING_MIN_HEIGHT * shape[0]
         and track.age >= CROSSING_MIN_S
         and person >= CROSSING_PERSON_PROB
         and person > max(vehicle, fire)

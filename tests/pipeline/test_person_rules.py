@@ -375,9 +375,11 @@ def test_someone_far_off_walking_across_the_view_is_a_person_though_they_read_as
     """Someone far off crosses the lot near the top of the view: a 2-pixel speck that physics
     reads at 0.35 a person and the model hardly at all, so no person look ever holds. Their walk
     gives them away: once they have gone a quarter of the view's width (8 px) over 4 s or more,
-    they are reported. Not so a speck that goes only 6 px and stops, one that reads more like a
-    car or hardly like a person, or the same walk lower in the view, nearer, where a cat crossing
-    the lot makes that speck, nor a speck that walks down into those rows or up out of them."""
+    they are reported, if their blob stays in the top quarter of the rows (0–5 of 24). Not so a
+    speck that goes only 6 px and stops, one that reads more like a car or hardly like a person,
+    one a single row tall (a cat there is under a pixel), or the same walk lower in the view,
+    nearer, where a cat crossing the lot makes that speck, nor a speck that walks down into those
+    rows or up out of them."""
 
     def people(
         person_prob: float = 0.35,
@@ -386,9 +388,10 @@ def test_someone_far_off_walking_across_the_view_is_a_person_though_they_read_as
         speed: float = 1.5,
         stop_after_px: float = 30.0,
         top: Callable[[float], float] = lambda t: 1.0,
+        height: int = 2,
     ) -> list[float]:
         return _person_start_times(
-            lambda t: _blob(2.0 + min(t * speed, stop_after_px), top(t), height=2),
+            lambda t: _blob(2.0 + min(t * speed, stop_after_px), top(t), height=height),
             lambda t: [person_prob, vehicle_prob, 0.0, 1.0 - person_prob - vehicle_prob],
             lambda t: _looks(0.05),
         )
@@ -397,7 +400,10 @@ def test_someone_far_off_walking_across_the_view_is_a_person_though_they_read_as
     assert len(crossed) == 1 and 5.0 <= crossed[0] <= 6.5  # 8 px at 1.5 px/s
     hurried = people(speed=4.0)  # 8 px in 2 s: a walk, not a flicker, only once it has lasted 4 s
     assert len(hurried) == 1 and 4.0 <= hurried[0] <= 4.5
+    assert len(people(top=lambda t: 4.0)) == 1  # rows 4–5
     assert people(stop_after_px=6.0) == []
+    assert people(height=1) == []
+    assert people(top=lambda t: 5.0) == []  # rows 5–6
     assert people(person_prob=0.3, vehicle_prob=0.32) == []
     assert people(person_prob=0.2, vehicle_prob=0.05) == []
     assert people(top=lambda t: 12.0) == []
