@@ -116,14 +116,17 @@ STANDING_CONFIRMS = 4.0
 PERSON_SPELLS_CONFIRM = 1.5
 # someone far off reads to physics as a speck that a cat also makes, and to the model hardly at
 # all; what gives them away is their walk: a track in the far band of the view (its blob's foot in
-# the top CROSSING_FAR_BAND of the rows, where it appeared and now: there someone stands about
-# 4 px tall and a cat is under a pixel, so its blob is one row where theirs is two or more,
-# CROSSING_MIN_HEIGHT of the rows, median over the track's recent history) that has gone a
-# quarter of the view's width (8 px at 32), over CROSSING_MIN_S, still reading more like a person
-# than a car or a fire (physics person ≥ CROSSING_PERSON_PROB), is someone crossing the lot.
+# the top CROSSING_FAR_BAND of the rows, where it appeared and now) that has gone a quarter of the
+# view's width (8 px at 32), over CROSSING_MIN_S, still reading more like a person than a car or a
+# fire (physics person ≥ CROSSING_PERSON_PROB), is someone crossing the lot. In the top
+# CROSSING_SPECK_BAND a cat is under half a pixel, too faint to make a track, and someone there
+# may show only as their legs, one row under the top of the view; below it, down to the far
+# band's edge, someone stands about 4 px tall and a cat is still under a pixel, so there the blob
+# must be CROSSING_MIN_HEIGHT of the rows tall (two at 24), median over its recent history.
 # Nearer, cats cross the lot the same way and read to physics as 0.25–0.58 a person (test and
 # held8 nuisance hours)
 CROSSING_FAR_BAND = 0.25
+CROSSING_SPECK_BAND = 0.2
 CROSSING_MIN_HEIGHT = 1 / 12
 CROSSING_SHARE = 0.25
 CROSSING_MIN_S = 4.0
@@ -156,12 +159,11 @@ def _crossing(track: Track, st: TrackState, shape: tuple[int, int]) -> bool:
     if st.label == "vehicle" or st.is_vehicle or (st.fire is not None and st.fire.may_be_burning):
         return False
     person, vehicle, fire = (float(st.probs[LABELS.index(k)]) for k in ("person", "vehicle", "fire"))
-    far = CROSSING_FAR_BAND * shape[0]
+    foot = max(track.first_box[3], track.box[3])
     return (
-        track.first_box[3] <= far
-        and track.box[3] <= far
+        foot <= CROSSING_FAR_BAND * shape[0]
+        and (foot <= CROSSING_SPECK_BAND * shape[0] or _median_height(track) >= CROSSING_MIN_HEIGHT * shape[0])
         and track.travelled >= CROSSING_SHARE * shape[1]
-        and _median_height(track) >= CROSSING_MIN_HEIGHT * shape[0]
         and track.age >= CROSSING_MIN_S
         and person >= CROSSING_PERSON_PROB
         and person > max(vehicle, fire)

@@ -375,9 +375,10 @@ def test_someone_far_off_walking_across_the_view_is_a_person_though_they_read_as
     """Someone far off crosses the lot near the top of the view: a 2-pixel speck that physics
     reads at 0.35 a person and the model hardly at all, so no person look ever holds. Their walk
     gives them away: once they have gone a quarter of the view's width (8 px) over 4 s or more,
-    they are reported, if their blob stays in the top quarter of the rows (0–5 of 24). Not so a
-    speck that goes only 6 px and stops, one that reads more like a car or hardly like a person,
-    one a single row tall (a cat there is under a pixel), or the same walk lower in the view,
+    they are reported, if their blob stays in the top quarter of the rows (0–5 of 24), and in the
+    top fifth (0–4) even one row tall (someone's legs under the top of the view). Not so a speck
+    that goes only 6 px and stops, one that reads more like a car or hardly like a person, one a
+    single row tall in row 5 (a cat there is under a pixel), or the same walk lower in the view,
     nearer, where a cat crossing the lot makes that speck, nor a speck that walks down into those
     rows or up out of them."""
 
@@ -401,8 +402,9 @@ def test_someone_far_off_walking_across_the_view_is_a_person_though_they_read_as
     hurried = people(speed=4.0)  # 8 px in 2 s: a walk, not a flicker, only once it has lasted 4 s
     assert len(hurried) == 1 and 4.0 <= hurried[0] <= 4.5
     assert len(people(top=lambda t: 4.0)) == 1  # rows 4–5
+    assert len(people(top=lambda t: 3.0, height=1)) == 1
     assert people(stop_after_px=6.0) == []
-    assert people(height=1) == []
+    assert people(top=lambda t: 5.0, height=1) == []
     assert people(top=lambda t: 5.0) == []  # rows 5–6
     assert people(person_prob=0.3, vehicle_prob=0.32) == []
     assert people(person_prob=0.2, vehicle_prob=0.05) == []
