@@ -119,10 +119,11 @@ PERSON_SPELLS_CONFIRM = 1.5
 # the top CROSSING_FAR_BAND of the rows, where it appeared and now) that has gone a quarter of the
 # view's width (8 px at 32), over CROSSING_MIN_S, still reading more like a person than a car or a
 # fire (physics person ≥ CROSSING_PERSON_PROB), is someone crossing the lot. In the top
-# CROSSING_SPECK_BAND a cat is under half a pixel, too faint to make a track, and someone there
-# may show only as their legs, one row under the top of the view; below it, down to the far
-# band's edge, someone stands about 4 px tall and a cat is still under a pixel, so there the blob
-# must be CROSSING_MIN_HEIGHT of the rows tall (two at 24), median over its recent history.
+# CROSSING_SPECK_BAND a cat covers under half a pixel (no cat's track was taken for someone there
+# in ten suites' nuisance hours), and someone there may show only as their legs, one row under
+# the top of the view; below it, down to the far band's edge, someone stands about 4 px tall and
+# a cat is still under a pixel, one row of blob (a nuisance hour's was taken for someone), so the
+# blob must be CROSSING_MIN_HEIGHT of the rows tall (two at 24), median over its recent history.
 # Nearer, cats cross the lot the same way and read to physics as 0.25–0.58 a person (test and
 # held8 nuisance hours)
 CROSSING_FAR_BAND = 0.25

@@ -376,7 +376,7 @@ def test_someone_far_off_walking_across_the_view_is_a_person_though_they_read_as
     reads at 0.35 a person and the model hardly at all, so no person look ever holds. Their walk
     gives them away: once they have gone a quarter of the view's width (8 px) over 4 s or more,
     they are reported, if their blob stays in the top quarter of the rows (0–5 of 24), and in the
-    top fifth (0–4) even one row tall (someone's legs under the top of the view). Not so a speck
+    top fifth (0–3) even one row tall (someone's legs under the top of the view). Not so a speck
     that goes only 6 px and stops, one that reads more like a car or hardly like a person, one a
     single row tall in row 5 (a cat there is under a pixel), or the same walk lower in the view,
     nearer, where a cat crossing the lot makes that speck, nor a speck that walks down into those
