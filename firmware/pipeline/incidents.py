@@ -12,11 +12,11 @@ Rules, per track:
   at the frame's edge and waits just inside it, or on it when the model on its own reads them as
   a person, or who stands in full view where they appeared, plainly a person for four times as
   long, or someone far off, near the top of the view, who has walked a quarter of its width
-  (physics reads them as the speck a cat makes; see CROSSING_FAR_BAND). A person classed so in
-  spells, each shorter than ``person_confirm_s``, is confirmed once the spells add up to 1.5
-  times it (someone far off or half hidden, whose look hovers near the line). A person needs
-  p ≥ 0.55, or ≥ 0.75 for a speck of a few pixels (as cats are; not at the top edge, too far
-  off for a cat, when the model gives a person ≥ 0.3) and ≥ 0.8
+  (physics reads them as the speck a cat makes; see :mod:`~firmware.pipeline.crossing`). A
+  person classed so in spells, each shorter than ``person_confirm_s``, is confirmed once the
+  spells add up to 1.5 times it (someone far off or half hidden, whose look hovers near the
+  line). A person needs p ≥ 0.55, or ≥ 0.75 for a speck of a few pixels (as cats are; not at
+  the top edge, too far off for a cat, when the model gives a person ≥ 0.3) and ≥ 0.8
   after long unclassified (a parked car's piece while the background learns it), and is never a
   blob cut by the left or right edge for more than 4 s (a car parked half out of view) unless they
   wait there, as above. Nor is it a track the model on its own reads as a vehicle (≥ 0.4) and
@@ -50,6 +50,7 @@ import numpy as np
 from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
 from firmware.pipeline.classify import LABELS
+from firmware.pipeline.crossing import crossing_the_lot
 from firmware.pipeline.fire import MODEL_OVERRULED_S
 from firmware.pipeline.nuisance import NuisanceSpots
 from firmware.pipeline.track_state import Incident, TrackState
@@ -114,24 +115,6 @@ STANDING_CONFIRMS = 4.0
 # spells, each shorter than the confirmation time; spells adding up to this many person_confirm_s
 # (3.75 s of the default 2.5 s) confirm too. Every other person test still holds at that moment
 PERSON_SPELLS_CONFIRM = 1.5
-# someone far off reads to physics as a speck that a cat also makes, and to the model hardly at
-# all; what gives them away is their walk: a track in the far band of the view (its blob's foot in
-# the top CROSSING_FAR_BAND of the rows, where it appeared and now) that has gone a quarter of the
-# view's width (8 px at 32), over CROSSING_MIN_S, still reading more like a person than a car or a
-# fire (physics person ≥ CROSSING_PERSON_PROB), is someone crossing the lot. In the top
-# CROSSING_SPECK_BAND a cat covers under half a pixel (no cat's track was taken for someone there
-# in ten suites' nuisance hours), and someone there may show only as their legs, one row under
-# the top of the view; below it, down to the far band's edge, someone stands about 4 px tall and
-# a cat is still under a pixel, one row of blob (a nuisance hour's was taken for someone), so the
-# blob must be CROSSING_MIN_HEIGHT of the rows tall (two at 24), median over its recent history.
-# Nearer, cats cross the lot the same way and read to physics as 0.25–0.58 a person (test and
-# held8 nuisance hours)
-CROSSING_FAR_BAND = 0.25
-CROSSING_SPECK_BAND = 0.2
-CROSSING_MIN_HEIGHT = 1 / 12
-CROSSING_SHARE = 0.25
-CROSSING_MIN_S = 4.0
-CROSSING_PERSON_PROB = 0.25
 
 
 def _walked(track: Track) -> bool:
@@ -148,27 +131,6 @@ def _speck(track: Track) -> bool:
     person far off, so only a clear person look counts."""
     areas = sorted(s.area for s in track.history)
     return areas[len(areas) // 2] <= SPECK_PX
-
-
-def _median_height(track: Track) -> int:
-    heights = sorted(s.height for s in track.history)
-    return heights[len(heights) // 2]
-
-
-def _crossing(track: Track, st: TrackState, shape: tuple[int, int]) -> bool:
-    """Has walked across a good part of the view like someone far off (see CROSSING_FAR_BAND)."""
-    if st.label == "vehicle" or st.is_vehicle or (st.fire is not None and st.fire.may_be_burning):
-        return False
-    person, vehicle, fire = (float(st.probs[LABELS.index(k)]) for k in ("person", "vehicle", "fire"))
-    foot = max(track.first_box[3], track.box[3])
-    return (
-        foot <= CROSSING_FAR_BAND * shape[0]
-        and (foot <= CROSSING_SPECK_BAND * shape[0] or _median_height(track) >= CROSSING_MIN_HEIGHT * shape[0])
-        and track.travelled >= CROSSING_SHARE * shape[1]
-        and track.age >= CROSSING_MIN_S
-        and person >= CROSSING_PERSON_PROB
-        and person > max(vehicle, fire)
-    )
 
 
 def _model_sees_a_vehicle(st: TrackState) -> bool:
@@ -438,7 +400,7 @@ class IncidentBook:
             return "motion" if track.age >= cfg.motion_confirm_s and moved and track.hits >= 3 else None
         sure = float(st.probs.max()) >= MIN_CLASS_PROB
         cut_long = t - st.uncut_t > SIDE_CUT_S and not self._waits_on_edge(track, st, t, shape)
-        crossing = _crossing(track, st, shape)
+        crossing = crossing_the_lot(track, st, shape)
         person = (
             (crossing or (st.label == "person" and self._clear_person(track, st, shape)))
             and not cut_long
