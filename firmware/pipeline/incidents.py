@@ -12,7 +12,9 @@ Rules, per track:
   at the frame's edge and waits just inside it, or on it when the model on its own reads them as
   a person, or who stands in full view where they appeared, plainly a person for four times as
   long, or someone far off, near the top of the view, who has walked a quarter of its width
-  (physics reads them as the speck a cat makes; see :mod:`~firmware.pipeline.crossing`). A
+  (physics reads them as the speck a cat makes), or someone the model on its own is sure of
+  who has walked as far at a person's height, however broken up by rain their blob and their
+  look to physics (see :mod:`~firmware.pipeline.crossing`). A
   person classed so in spells, each shorter than ``person_confirm_s``, is confirmed once the
   spells add up to 1.5 times it (someone far off or half hidden, whose look hovers near the
   line). A person needs p ≥ 0.55, or ≥ 0.75 for a speck of a few pixels (as cats are; not at
@@ -50,7 +52,7 @@ import numpy as np
 from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
 from firmware.pipeline.classify import LABELS
-from firmware.pipeline.crossing import crossing_the_lot
+from firmware.pipeline.crossing import crossing_the_lot, walking_across_the_model_sure
 from firmware.pipeline.fire import MODEL_OVERRULED_S
 from firmware.pipeline.nuisance import NuisanceSpots
 from firmware.pipeline.track_state import Incident, TrackState
@@ -77,7 +79,9 @@ SIDE_WAITER_MIN_WIDTH = 1 / 16  # of the frame's width (2 px at 32): a one-colum
 # needs only a plain person look for the confirmation time: 14–22 m off, physics reads them at
 # 0.8–0.9; the end of a car parked half out of view reads so too, but has not moved
 STEPPED_IN_PX = 1.5
-MIN_SEEN_SHARE = 0.7  # a real object is seen in most frames; chains of noise pixels are not
+# a real object is seen in most frames; chains of noise pixels are not (someone walking in the
+# rain may be seen in fewer: crossing.walking_across_the_model_sure)
+MIN_SEEN_SHARE = 0.7
 # a track that has been unclassified ("other") this long, all told, has shown what it is: only a
 # clear person look (people read 0.85–0.95) turns it into one, not a drift over MIN_CLASS_PROB
 LONG_UNCLASSED_S = 3.0
@@ -386,7 +390,8 @@ class IncidentBook:
     ) -> EventType | None:
         cfg = self.config
         held = t - st.label_since
-        if track.seen_share < MIN_SEEN_SHARE:
+        walker = thermal and walking_across_the_model_sure(track, st, shape)
+        if track.seen_share < MIN_SEEN_SHARE and not walker:
             return None
         undisplaced_person = not track.displaced and st.label == "person"
         out_of_vehicle = undisplaced_person and self._plainly_out_of_a_vehicle(track, st, t, shape)
@@ -400,7 +405,7 @@ class IncidentBook:
             return "motion" if track.age >= cfg.motion_confirm_s and moved and track.hits >= 3 else None
         sure = float(st.probs.max()) >= MIN_CLASS_PROB
         cut_long = t - st.uncut_t > SIDE_CUT_S and not self._waits_on_edge(track, st, t, shape)
-        crossing = crossing_the_lot(track, st, shape)
+        crossing = walker or crossing_the_lot(track, st, shape)
         person = (
             (crossing or (st.label == "person" and self._clear_person(track, st, shape)))
             and not cut_long

@@ -411,3 +411,39 @@ def test_someone_far_off_walking_across_the_view_is_a_person_though_they_read_as
     assert people(top=lambda t: 12.0) == []
     assert people(top=lambda t: min(1.0 + t, 12.0)) == []
     assert people(top=lambda t: max(12.0 - t, 1.0)) == []
+
+
+def test_someone_the_model_is_sure_of_walking_across_in_the_rain_is_a_person_though_their_blob_breaks_up() -> None:
+    """Rain breaks up a walker's blob, seen in every other frame (under the 0.7 of frames asked
+    of any track), and cools their look to physics (0.35 a person). The model on its own is sure
+    (0.97): once they have walked a quarter of the view's width (8 px) over 3 s or more, at their
+    full height (5 rows), they are reported. Not so if the model is less sure (0.9), if they stop
+    after 6 px, if they are seen in only one frame of three, if their blob is two rows tall (a cat
+    the model also takes for someone), or if physics reads them more like a car."""
+
+    def people(
+        model_prob: float = 0.97,
+        *,
+        speed: float = 2.0,
+        stop_after_px: float = 30.0,
+        every: int = 2,
+        height: int = 5,
+        person_prob: float = 0.35,
+        vehicle_prob: float = 0.05,
+    ) -> list[float]:
+        return _person_start_times(
+            lambda t: None if round(t * 8) % every else _blob(2.0 + min(speed * t, stop_after_px), 10, height=height),
+            lambda t: [person_prob, vehicle_prob, 0.0, 1.0 - person_prob - vehicle_prob],
+            lambda t: _looks(model_prob),
+        )
+
+    walked = people()
+    assert len(walked) == 1 and 4.0 <= walked[0] <= 5.0, walked  # 8 px at 2 px/s
+    hurried = people(speed=6.0)  # 8 px in 1.4 s: a walk only once it has lasted 3 s
+    assert len(hurried) == 1 and 3.0 <= hurried[0] <= 3.5, hurried
+    assert people(0.9) == []
+    assert people(stop_after_px=6.0) == []
+    assert people(every=3) == []
+    assert people(height=2) == []
+    assert people(person_prob=0.3, vehicle_prob=0.32) == []
+
