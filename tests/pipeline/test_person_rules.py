@@ -447,3 +447,14 @@ def test_someone_the_model_is_sure_of_walking_across_in_the_rain_is_a_person_tho
     assert people(height=2) == []
     assert people(person_prob=0.3, vehicle_prob=0.32) == []
 
+
+def test_a_nuisance_spot_takes_in_pieces_that_came_to_nothing_a_pixel_apart() -> None:
+    """A far parked car in the rain comes apart into one-pixel pieces, each its own track that
+    comes to nothing, a pixel or two apart; the piece that then passes for a person jitters about
+    among them, on pixels no piece was counted on. Two pieces a row or two under its box make its
+    spot busy; a box two pixels clear of them is not."""
+    spots = NuisanceSpots((24, 32))
+    spots.add((3, 2, 4, 3), 10.0)
+    spots.add((1, 3, 2, 4), 10.0)
+    assert spots.busy((2, 0, 4, 2), 10.0)
+    assert not spots.busy((1, 6, 3, 8), 10.0)
