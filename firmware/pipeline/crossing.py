@@ -38,6 +38,10 @@ MIN_HEIGHT = 1 / 12
 SHARE = 0.25
 MIN_S = 4.0
 PERSON_PROB = 0.25
+WALKER_MODEL_PROB = 0.95
+WALKER_MIN_S = 3.0
+WALKER_MIN_HEIGHT = 1 / 8
+WALKER_SEEN_SHARE = 0.4
 
 
 def _median_height(track: Track) -> int:
@@ -58,12 +62,6 @@ def crossing_the_lot(track: Track, st: TrackState, shape: tuple[int, int]) -> bo
     if st.person < PERSON_PROB or st.person <= max(vehicle, fire):
         return False
     return foot <= SPECK_BAND * rows or _median_height(track) >= MIN_HEIGHT * rows
-
-
-WALKER_MODEL_PROB = 0.95
-WALKER_MIN_S = 3.0
-WALKER_MIN_HEIGHT = 1 / 8
-WALKER_SEEN_SHARE = 0.4
 
 
 def walking_across_the_model_sure(track: Track, st: TrackState, shape: tuple[int, int]) -> bool:

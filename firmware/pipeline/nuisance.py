@@ -42,7 +42,7 @@ class NuisanceSpots:
         self.empty = False
 
     def level(self, box: Box, t: float) -> float:
-        """The faded count at its highest under ``box``."""
+        """The faded count at its highest under ``box`` and round it (``SPOT_MARGIN``)."""
         if self.empty:
             return 0.0
         area = self._around(box)
