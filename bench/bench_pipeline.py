@@ -10,6 +10,11 @@ model over the frames once to warm up, then times each ``process`` call. The bas
 same run on the same frames, is the motion stage of popular NVR software: Gaussian blur, absdiff
 against a running average, threshold, dilate, find contours (OpenCV). Steady memory is the
 process RSS after all cases with the model loaded.
+
+The code measured is the ``firmware`` package Python imports, named on the first line printed.
+The editable install in ``.venv`` points at the checkout it was made from, whatever directory
+this is started in: to measure another checkout (a worktree at an older commit, say), set
+``PYTHONPATH`` to it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import io
 import pstats
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -150,6 +156,7 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="print where the time goes at 32×24 and 160×120")
     ap.add_argument("--memory", action="store_true", help="only measure steady RSS of the pipeline, then exit")
     args = ap.parse_args()
+    print(f"code measured: {Path(firmware.__file__).resolve().parent.parent}")
     if args.memory:
         memory(args.seconds)
         return
