@@ -49,6 +49,15 @@ def _median_height(track: Track) -> int:
     return heights[len(heights) // 2]
 
 
+def _reads_as_a_person(st: TrackState) -> bool:
+    """No vehicle and nothing that may be burning, and physics reads it more like a person than
+    a car or a fire."""
+    if st.is_vehicle or (st.fire is not None and st.fire.may_be_burning):
+        return False
+    vehicle, fire = (float(st.probs[LABELS.index(k)]) for k in ("vehicle", "fire"))
+    return st.person > max(vehicle, fire)
+
+
 def crossing_the_lot(track: Track, st: TrackState, shape: tuple[int, int]) -> bool:
     """Has walked across a good part of the view like someone far off. The cheap tests of where
     the track is and how far it went come first: this runs for every track in every frame."""
@@ -56,10 +65,7 @@ def crossing_the_lot(track: Track, st: TrackState, shape: tuple[int, int]) -> bo
     foot = max(track.first_box[3], track.box[3])
     if foot > FAR_BAND * rows or track.travelled < SHARE * cols or track.age < MIN_S:
         return False
-    if st.label == "vehicle" or st.is_vehicle or (st.fire is not None and st.fire.may_be_burning):
-        return False
-    vehicle, fire = (float(st.probs[LABELS.index(k)]) for k in ("vehicle", "fire"))
-    if st.person < PERSON_PROB or st.person <= max(vehicle, fire):
+    if st.person < PERSON_PROB or not _reads_as_a_person(st):
         return False
     return foot <= SPECK_BAND * rows or _median_height(track) >= MIN_HEIGHT * rows
 
@@ -71,9 +77,6 @@ def walking_across_the_model_sure(track: Track, st: TrackState, shape: tuple[int
     rows, cols = shape
     if track.travelled < SHARE * cols or track.age < WALKER_MIN_S or track.seen_share < WALKER_SEEN_SHARE:
         return False
-    if st.model_person < WALKER_MODEL_PROB or st.is_vehicle or (st.fire is not None and st.fire.may_be_burning):
-        return False
-    vehicle, fire = (float(st.probs[LABELS.index(k)]) for k in ("vehicle", "fire"))
-    if st.person <= max(vehicle, fire):
+    if st.model_person < WALKER_MODEL_PROB or not _reads_as_a_person(st):
         return False
     return _median_height(track) >= WALKER_MIN_HEIGHT * rows
