@@ -33,6 +33,7 @@ class NuisanceSpots:
         self.count = np.zeros(shape, dtype=np.float32)
         self.stamp = np.full(shape, -np.inf)  # when each pixel's count was last added to
         self.empty = True  # nothing added yet: the usual case, answered without touching the arrays
+        self.margin = max(1, round(shape[1] * SPOT_MARGIN))
 
     def add(self, box: Box, t: float) -> None:
         """One more track here that came to nothing."""
@@ -54,7 +55,7 @@ class NuisanceSpots:
     def _around(self, box: Box) -> tuple[slice, slice]:
         """The box grown by SPOT_MARGIN of the frame's width each way (a pixel at 32)."""
         x0, y0, x1, y1 = box
-        m = max(1, round(self.count.shape[1] * SPOT_MARGIN))
+        m = self.margin
         return slice(max(0, y0 - m), y1 + m), slice(max(0, x0 - m), x1 + m)
 
     def _fade(self, area: tuple[slice, slice], t: float) -> np.ndarray:
