@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from itertools import takewhile
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,7 +27,7 @@ from firmware.pipeline.in_front import InFrontOfParkedCars
 from firmware.pipeline.incidents import IncidentBook, normalised_bbox
 from firmware.pipeline.nuisance import NuisanceSpots
 from firmware.pipeline.track_state import TrackState
-from firmware.pipeline.tracker import Track, Tracker
+from firmware.pipeline.tracker import Sample, Track, Tracker
 from firmware.pipeline.zones import ZoneMap
 from hw.frame import ThermalFrame
 
@@ -51,6 +52,7 @@ ONE_OBJECT_MIN_FILL = 0.5
 CLUTTER_HOLD_S = 15.0  # no new person/vehicle/motion incident until the scene has been calm this long
 CLUTTER_TAU_S = 8.0  # and the background catches up this fast meanwhile
 CONTINUE_S = 3.0  # a new track this soon after a person was lost nearby continues their evidence
+HEADING_S = 2.0  # a lost person's heading is how their centre moved over their last this long
 KNOWN_AFTER_S = 2.0  # a track this old, seen in this share of frames, is known: not scene change
 KNOWN_SEEN_SHARE = 0.9
 SETTLED_S = 2.0  # a vehicle still this long has a box that a driver's pixels are cut away from
@@ -66,18 +68,56 @@ class _Lost:
     cy: float
     vx: float
     vy: float
+    hx: float  # their heading: the centre's velocity over the last HEADING_S they were seen
+    hy: float
     size: float
     displaced: bool
     state: TrackState
+    incident: str | None  # its person incident's id
 
     @classmethod
     def of(cls, tr: Track, st: TrackState) -> _Lost:
-        return cls(tr.last_t, tr.cx, tr.cy, tr.vx, tr.vy, tr.size(), tr.displaced, st)
+        inc = st.incidents.get("object")
+        incident = inc.id if inc is not None and inc.type == "person" else None
+        recent = _recent(tr)
+        hx, hy = _heading(recent, tr)
+        return cls(tr.last_t, tr.cx, tr.cy, tr.vx, tr.vy, hx, hy, _usual_size(recent, tr), tr.displaced, st, incident)
 
     def distance(self, tr: Track, t: float) -> float:
-        """From where this person would be now, walking on as they were."""
+        """From where this person would be now: walking on as they last moved, or anywhere
+        between where they were last seen and where walking on at their heading takes them (as
+        they walk behind a car, the part of them still in view lags, and their last velocity
+        with it)."""
         dt = min(t - self.t, CONTINUE_S)
-        return math.hypot(tr.cx - (self.cx + self.vx * dt), tr.cy - (self.cy + self.vy * dt))
+        ahead = math.hypot(tr.cx - (self.cx + self.vx * dt), tr.cy - (self.cy + self.vy * dt))
+        return min(ahead, _to_segment(tr.cx, tr.cy, self.cx, self.cy, self.hx * dt, self.hy * dt))
+
+
+def _recent(tr: Track) -> list[Sample]:
+    """Its samples over the last HEADING_S it was seen, oldest first."""
+    since = tr.last_t - HEADING_S
+    return list(takewhile(lambda s: s.t >= since, reversed(tr.history)))[::-1]
+
+
+def _heading(recent: list[Sample], tr: Track) -> tuple[float, float]:
+    span = recent[-1].t - recent[0].t if recent else 0.0
+    if span < 0.5 * HEADING_S:
+        return tr.vx, tr.vy
+    return (recent[-1].cx - recent[0].cx) / span, (recent[-1].cy - recent[0].cy) / span
+
+
+def _usual_size(recent: list[Sample], tr: Track) -> float:
+    """The larger side of its box, median over the last HEADING_S: the last glimpse of someone
+    walking behind a car may be a pixel of their head."""
+    sides = sorted(max(s.height, s.width) for s in recent)
+    return float(sides[len(sides) // 2]) if sides else tr.size()
+
+
+def _to_segment(x: float, y: float, x0: float, y0: float, dx: float, dy: float) -> float:
+    """Distance from (x, y) to the segment from (x0, y0) to (x0 + dx, y0 + dy)."""
+    length2 = dx * dx + dy * dy
+    u = 0.0 if length2 == 0.0 else min(1.0, max(0.0, ((x - x0) * dx + (y - y0) * dy) / length2))
+    return math.hypot(x - (x0 + u * dx), y - (y0 + u * dy))
 
 
 @dataclass(slots=True)
@@ -155,10 +195,10 @@ class DetectionPipeline:
         cluttered = t < self._calm_from
         live, dropped = self.tracker.update(blobs, t)
         for tr in dropped:
-            self._remember_lost(tr)
             self.book.dropping(tr, t)
-            events.extend(self.book.close(tr.id, t, normalised_bbox(tr, pixels.shape)))
+            events.extend(self._close_lost(tr, t, pixels.shape))
         self._continue_people(live, t)
+        events.extend(self.book.lapse(t))
         self._mark_out_of_vehicles(live)
         if thermal:
             events.extend(self._run_model(live, pixels, bg, t))
@@ -354,10 +394,17 @@ class DetectionPipeline:
     def _end_in_front(self, t: float) -> list[Event]:
         return self._in_front.end_all(t) if self._in_front is not None else []
 
-    def _remember_lost(self, tr: Track) -> None:
+    def _close_lost(self, tr: Track, t: float, shape: tuple[int, int]) -> list[Event]:
+        """End a dropped track's incidents, remembering it if it was a person. Their person
+        incident is held for as long as a new track may still continue them
+        (:meth:`_continue_people`)."""
         st = self.book.states.get(tr.id)
-        if st is not None and st.label == "person":
-            self._lost.append(_Lost.of(tr, st))
+        if st is None:
+            return []
+        if st.label != "person":
+            return self.book.close(tr.id, t, normalised_bbox(tr, shape))
+        self._lost.append(_Lost.of(tr, st))
+        return self.book.close(tr.id, t, normalised_bbox(tr, shape), hold_person_until=tr.last_t + CONTINUE_S)
 
     def _continue_people(self, live: list[Track], t: float) -> None:
         """A new track where a person was lost a moment ago continues that person's evidence.
@@ -365,7 +412,8 @@ class DetectionPipeline:
         Walking past a car or a fire, a person's blob merges into it and comes out again as a new
         track; without this the confirmation clock restarts at every merge, and someone who keeps
         brushing past things is never reported. Candidates are people lost (or coasting unseen)
-        within ``CONTINUE_S``, near where the new track appeared."""
+        within ``CONTINUE_S``, near where the new track appeared. The new track takes over their
+        person incident too (:meth:`IncidentBook.pass_on`)."""
         self._lost = [lost for lost in self._lost if t - lost.t <= CONTINUE_S]
         fresh = [tr for tr in live if tr.hits == 1 and tr.seen_now]
         if not fresh:
@@ -381,6 +429,8 @@ class DetectionPipeline:
                 continue
             c = min(near, key=lambda c: c.distance(tr, t))
             self.book.state(tr).carry_on_from(c.state)
+            if c.incident is not None:
+                self.book.pass_on(c.incident, c.state, tr)
             tr.displaced = tr.displaced or c.displaced
             candidates.remove(c)
             self._lost = [lost for lost in self._lost if lost is not c]

@@ -40,12 +40,17 @@ Rules, per track:
   arming (masks still apply) and is kept as its own incident beside a vehicle incident.
 
 Every incident ends at the frame its track is dropped (gone longer than ``track_gap_s``, or
-absorbed into the background), or when the pipeline finishes.
+absorbed into the background), or when the pipeline finishes, with one exception: a person
+stays one incident while a new track continues them (:meth:`DetectionPipeline._continue_people`:
+their blob merged into a car's and came out again, or they were hidden behind it for a moment).
+Their incident passes to that track; when their track is dropped before one has, it is held open
+until no new track can continue them any more, and only then ends.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -186,6 +191,7 @@ class IncidentBook:
         self.zones_configured = zones_configured
         self.states: dict[int, TrackState] = {}
         self.spots: NuisanceSpots | None = None  # set by the pipeline once it knows the frame's shape
+        self.held: dict[str, _Held] = {}  # person incidents of dropped tracks, by incident id
 
     def state(self, track: Track) -> TrackState:
         st = self.states.get(track.id)
@@ -251,14 +257,17 @@ class IncidentBook:
         wanted = self._object_type(track, st, zone, t, thermal, shape)
         current = st.incidents.get("object")
         if current is not None and current.type == "vehicle" and wanted == "person" and self._walked_off(track, st, t):
-            events.append(self._end(st, "object", t, bbox))
+            events.append(self._end(st.incidents.pop("object"), t, bbox))
+            current = None
+        if current is not None and current.type == "person" and st.took_over and wanted == "vehicle":
+            events.append(self._end(st.incidents.pop("object"), t, bbox))  # what came out was a car
             current = None
         if wanted is None or (current is not None and current.type != "motion"):
             return events  # a person or vehicle incident keeps its type until its track is gone
         if current is not None and wanted == "motion":
             return events
         if current is not None:  # motion that turned out to be a person or vehicle
-            events.append(self._end(st, "object", t, bbox))
+            events.append(self._end(st.incidents.pop("object"), t, bbox))
         conf = float(st.probs[LABELS.index(wanted)]) if wanted != "motion" else 1.0 - float(st.probs.max()) + 0.25
         events.append(self._start(st, "object", wanted, t, conf, zone_name, bbox, {"track": track.id}))
         return events
@@ -427,16 +436,51 @@ class IncidentBook:
             return "motion"
         return None
 
-    def close(self, track_id: int, t: float, bbox: BBox | None) -> list[Event]:
+    def close(
+        self, track_id: int, t: float, bbox: BBox | None, *, hold_person_until: float | None = None
+    ) -> list[Event]:
+        """End the track's incidents; its person incident is held instead while ``t`` is before
+        ``hold_person_until``, for a new track of the same person to take over (:meth:`pass_on`)."""
         st = self.states.pop(track_id, None)
         if st is None:
             return []
-        return [self._end(st, slot, t, bbox) for slot in list(st.incidents)]
+        person = st.incidents.get("object")
+        if person is not None and person.type == "person" and hold_person_until is not None and t < hold_person_until:
+            del st.incidents["object"]
+            self.held[person.id] = _Held(person, hold_person_until, bbox)
+        return [self._end(st.incidents.pop(slot), t, bbox) for slot in list(st.incidents)]
+
+    def pass_on(self, incident_id: str, previous: TrackState, track: Track) -> bool:
+        """``track`` continues a person whose incident this is: it takes the incident over from
+        their track, coasting unseen, or from :attr:`held` when that was dropped. One person,
+        one incident; but should the track turn out to be a car (one driving off where they got
+        in), the person incident ends and the car's starts (:meth:`decide`)."""
+        st = self.state(track)
+        if st.incidents.get("object") is not None:
+            return False
+        held = self.held.pop(incident_id, None)
+        if held is not None:
+            st.incidents["object"] = held.incident
+        elif (inc := previous.incidents.get("object")) is not None and inc.id == incident_id:
+            st.incidents["object"] = previous.incidents.pop("object")
+        else:
+            return False
+        st.took_over = True
+        return True
+
+    def lapse(self, t: float) -> list[Event]:
+        """End the held person incidents no new track can take over any more."""
+        over = [h for h in self.held.values() if t >= h.until]
+        for h in over:
+            del self.held[h.incident.id]
+        return [self._end(h.incident, t, h.bbox) for h in over]
 
     def close_all(self, t: float) -> list[Event]:
         events: list[Event] = []
         for track_id in list(self.states):
             events.extend(self.close(track_id, t, None))
+        events.extend(self._end(h.incident, t, h.bbox) for h in self.held.values())
+        self.held.clear()
         return events
 
     def _start(
@@ -455,8 +499,8 @@ class IncidentBook:
         conf = round(min(1.0, max(0.0, confidence)), 3)
         return Event(type_, "start", t, confidence=conf, zone=zone, bbox=bbox, incident=inc.id, detail=detail)
 
-    def _end(self, st: TrackState, slot: str, t: float, bbox: BBox | None) -> Event:
-        inc = st.incidents.pop(slot)
+    @staticmethod
+    def _end(inc: Incident, t: float, bbox: BBox | None) -> Event:
         return Event(
             inc.type,
             "end",
@@ -466,3 +510,12 @@ class IncidentBook:
             incident=inc.id,
             detail={"duration_s": round(t - inc.start_t, 3)},
         )
+
+
+@dataclass(slots=True)
+class _Held:
+    """A person incident whose track was dropped, open until ``until`` for another to take over."""
+
+    incident: Incident
+    until: float
+    bbox: BBox | None

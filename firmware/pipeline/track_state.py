@@ -40,14 +40,19 @@ class TrackState:
     sure_person_since: float | None = None  # smoothed person probability ≥ incidents.SURE_PERSON_PROB since
     plain_person_since: float | None = None  # ≥ incidents.PLAIN_PERSON_PROB, with the model ≥ PLAIN_MODEL_PROB, since
     spot_marked: bool = False  # it has added its spot to the nuisance spots
+    took_over: bool = False  # it took over a lost person's incident (IncidentBook.pass_on)
 
     def carry_on_from(self, lost: TrackState) -> None:
         """Take over what a lost person's track had learnt of how they look (see
-        ``DetectionPipeline._continue_people``): a new track of the same person goes on from it."""
+        ``DetectionPipeline._continue_people``), and of what held it back: a new track of the same
+        person goes on from it. (A sliver of something cut by the side of the view for a minute,
+        reading as a person all along, comes back as a new sliver there: it is still cut.)"""
         self.probs = lost.probs.copy()
         self.model = None if lost.model is None else lost.model.copy()
         self.label, self.label_since = lost.label, lost.label_since
         self.person_s = lost.person_s
+        self.unclassed_s = lost.unclassed_s
+        self.uncut_t = min(self.uncut_t, lost.uncut_t)
 
     @property
     def person(self) -> float:
