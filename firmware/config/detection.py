@@ -51,7 +51,7 @@ class DetectionSection(Section):
     noise_k: float = Field(default=4.0, ge=1.0, le=20.0)
     background_tau_s: float = Field(default=60.0, ge=1.0, le=3600.0)
     # a track keeps its identity through gaps this long; an incident ends when its track is gone
-    # (a person's when no new track can continue them any more: pipeline.CONTINUE_S after they were last seen)
+    # (a person's once no new track can continue them: continuation.CONTINUE_S after their last sighting)
     track_gap_s: float = Field(default=2.0, ge=0.0, le=60.0)
     # height of a standing person as a fraction of the frame height, at the top and bottom rows
     person_height_top: float = Field(default=0.12, gt=0.0, le=1.0)

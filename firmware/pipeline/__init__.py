@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from itertools import takewhile
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,12 +21,12 @@ from firmware.events import Event, EventType, uuid7
 from firmware.pipeline.background import Background, median
 from firmware.pipeline.blobs import Blob, Box, Settled, box_mask, find_blobs_cut
 from firmware.pipeline.classify import LABELS, PersonScale, combine, physics_likelihoods
+from firmware.pipeline.continuation import CONTINUE_S, LostPerson
 from firmware.pipeline.fire import fire_evidence
 from firmware.pipeline.in_front import InFrontOfParkedCars
 from firmware.pipeline.incidents import IncidentBook, normalised_bbox
 from firmware.pipeline.nuisance import NuisanceSpots
-from firmware.pipeline.track_state import TrackState
-from firmware.pipeline.tracker import Sample, Track, Tracker
+from firmware.pipeline.tracker import Track, Tracker
 from firmware.pipeline.zones import ZoneMap
 from hw.frame import ThermalFrame
 
@@ -51,73 +50,10 @@ ONE_OBJECT_MAX_SHARE = 0.3
 ONE_OBJECT_MIN_FILL = 0.5
 CLUTTER_HOLD_S = 15.0  # no new person/vehicle/motion incident until the scene has been calm this long
 CLUTTER_TAU_S = 8.0  # and the background catches up this fast meanwhile
-CONTINUE_S = 3.0  # a new track this soon after a person was lost nearby continues their evidence
-HEADING_S = 2.0  # a lost person's heading is how their centre moved over their last this long
 KNOWN_AFTER_S = 2.0  # a track this old, seen in this share of frames, is known: not scene change
 KNOWN_SEEN_SHARE = 0.9
 SETTLED_S = 2.0  # a vehicle still this long has a box that a driver's pixels are cut away from
 CLASSIFY_EVERY_S = 0.25  # class evidence changes slowly; the probabilities are smoothed over 0.5 s
-
-
-@dataclass(slots=True)
-class _Lost:
-    """A person-like track as it was when last seen, for :meth:`DetectionPipeline._continue_people`."""
-
-    t: float
-    cx: float
-    cy: float
-    vx: float
-    vy: float
-    hx: float  # their heading: the centre's velocity over the last HEADING_S they were seen
-    hy: float
-    size: float
-    displaced: bool
-    state: TrackState
-    incident: str | None  # its person incident's id
-
-    @classmethod
-    def of(cls, tr: Track, st: TrackState) -> _Lost:
-        inc = st.incidents.get("object")
-        incident = inc.id if inc is not None and inc.type == "person" else None
-        recent = _recent(tr)
-        hx, hy = _heading(recent, tr)
-        return cls(tr.last_t, tr.cx, tr.cy, tr.vx, tr.vy, hx, hy, _usual_size(recent, tr), tr.displaced, st, incident)
-
-    def distance(self, tr: Track, t: float) -> float:
-        """From where this person would be now: walking on as they last moved, or anywhere
-        between where they were last seen and where walking on at their heading takes them (as
-        they walk behind a car, the part of them still in view lags, and their last velocity
-        with it)."""
-        dt = min(t - self.t, CONTINUE_S)
-        ahead = math.hypot(tr.cx - (self.cx + self.vx * dt), tr.cy - (self.cy + self.vy * dt))
-        return min(ahead, _to_segment(tr.cx, tr.cy, self.cx, self.cy, self.hx * dt, self.hy * dt))
-
-
-def _recent(tr: Track) -> list[Sample]:
-    """Its samples over the last HEADING_S it was seen, oldest first."""
-    since = tr.last_t - HEADING_S
-    return list(takewhile(lambda s: s.t >= since, reversed(tr.history)))[::-1]
-
-
-def _heading(recent: list[Sample], tr: Track) -> tuple[float, float]:
-    span = recent[-1].t - recent[0].t if recent else 0.0
-    if span < 0.5 * HEADING_S:
-        return tr.vx, tr.vy
-    return (recent[-1].cx - recent[0].cx) / span, (recent[-1].cy - recent[0].cy) / span
-
-
-def _usual_size(recent: list[Sample], tr: Track) -> float:
-    """The larger side of its box, median over the last HEADING_S: the last glimpse of someone
-    walking behind a car may be a pixel of their head."""
-    sides = sorted(max(s.height, s.width) for s in recent)
-    return float(sides[len(sides) // 2]) if sides else tr.size()
-
-
-def _to_segment(x: float, y: float, x0: float, y0: float, dx: float, dy: float) -> float:
-    """Distance from (x, y) to the segment from (x0, y0) to (x0 + dx, y0 + dy)."""
-    length2 = dx * dx + dy * dy
-    u = 0.0 if length2 == 0.0 else min(1.0, max(0.0, ((x - x0) * dx + (y - y0) * dy) / length2))
-    return math.hypot(x - (x0 + u * dx), y - (y0 + u * dy))
 
 
 @dataclass(slots=True)
@@ -160,7 +96,7 @@ class DetectionPipeline:
         self._calm_from = -math.inf
         self._open: dict[str, tuple[EventType, str, float]] = {}  # tamper / trouble incidents
         self._announced_model = False
-        self._lost: list[_Lost] = []
+        self._lost: list[LostPerson] = []
         self._in_front: InFrontOfParkedCars | None = None  # made for the frame's shape
 
     # -- the Pipeline protocol -------------------------------------------------------------
@@ -403,7 +339,7 @@ class DetectionPipeline:
             return []
         if st.label != "person":
             return self.book.close(tr.id, t, normalised_bbox(tr, shape))
-        self._lost.append(_Lost.of(tr, st))
+        self._lost.append(LostPerson.of(tr, st))
         return self.book.close(tr.id, t, normalised_bbox(tr, shape), hold_person_until=tr.last_t + CONTINUE_S)
 
     def _continue_people(self, live: list[Track], t: float) -> None:
@@ -422,7 +358,7 @@ class DetectionPipeline:
         for tr in live:
             st = self.book.states.get(tr.id)
             if not tr.seen_now and st is not None and st.label == "person" and t - tr.last_t <= CONTINUE_S:
-                candidates.append(_Lost.of(tr, st))
+                candidates.append(LostPerson.of(tr, st))
         for tr in fresh:
             near = [c for c in candidates if c.distance(tr, t) <= max(3.0, c.size)]
             if not near:

@@ -15,6 +15,7 @@ import numpy as np
 
 MIN_PIECE_PX = 2
 Box = tuple[int, int, int, int]
+BBox = tuple[float, float, float, float]  # an event's bbox: x, y, w, h as shares of the frame
 
 
 @dataclass(slots=True)
@@ -233,3 +234,24 @@ def _crosses(box: Box, b: Blob) -> bool:
     x0, y0, x1, y1 = box
     overlaps = b.x0 < x1 and x0 < b.x1 and b.y0 < y1 and y0 < b.y1
     return overlaps and not (x0 <= b.x0 and b.x1 <= x1 and y0 <= b.y0 and b.y1 <= y1)
+
+
+def clear_of_sides(box: Box, shape: tuple[int, int]) -> bool:
+    return box[0] > 0 and box[2] < shape[1]
+
+
+def cut_by_top_only(box: Box, shape: tuple[int, int]) -> bool:
+    """Cut by the top of the view only: someone far off, only part of whom shows."""
+    return box[1] == 0 and clear_of_sides(box, shape)
+
+
+def on_edge(box: Box, shape: tuple[int, int]) -> bool:
+    x0, y0, x1, y1 = box
+    return x0 == 0 or y0 == 0 or x1 == shape[1] or y1 == shape[0]
+
+
+def normalised_box(box: Box, shape: tuple[int, int]) -> BBox:
+    """A pixel box (x0, y0, x1, y1, exclusive) as an event's ``bbox``: x, y, w, h in 0..1."""
+    h, w = shape
+    x0, y0, x1, y1 = box
+    return (round(x0 / w, 4), round(y0 / h, 4), round((x1 - x0) / w, 4), round((y1 - y0) / h, 4))

@@ -27,9 +27,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from firmware.events import Event, uuid7
-from firmware.pipeline.blobs import Box, label_runs
+from firmware.pipeline.blobs import Box, label_runs, normalised_box
 from firmware.pipeline.classify import HOTTER_THAN_SKIN_C, LABELS, PersonScale
-from firmware.pipeline.incidents import normalised_box
 from firmware.pipeline.track_state import TrackState
 from firmware.pipeline.tracker import Track
 from firmware.pipeline.zones import ZoneMap

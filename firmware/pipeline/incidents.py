@@ -56,6 +56,7 @@ import numpy as np
 
 from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
+from firmware.pipeline.blobs import BBox, clear_of_sides, cut_by_top_only, normalised_box, on_edge
 from firmware.pipeline.classify import LABELS
 from firmware.pipeline.crossing import crossing_the_lot, walking_across_the_model_sure
 from firmware.pipeline.fire import MODEL_OVERRULED_S
@@ -64,7 +65,6 @@ from firmware.pipeline.track_state import Incident, TrackState
 from firmware.pipeline.tracker import Track
 from firmware.pipeline.zones import Zone
 
-BBox = tuple[float, float, float, float]
 PROB_SMOOTH_S = 0.5
 MIN_CLASS_PROB = 0.55  # the class must be more likely than all the others together, with a margin
 WALKED_OFF_PROB = 0.7
@@ -160,29 +160,8 @@ def _still_scenery(track: Track, st: TrackState, t: float) -> bool:
     return st.unclassed_s >= LONG_UNCLASSED_S and track.still_for(t) >= STILL_SCENERY_S
 
 
-def _clear_of_sides(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
-    return box[0] > 0 and box[2] < shape[1]
-
-
-def _far_and_cut(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
-    """Cut by the top of the view only: someone far off, only part of whom shows."""
-    return box[1] == 0 and _clear_of_sides(box, shape)
-
-
-def _on_edge(box: tuple[int, int, int, int], shape: tuple[int, int]) -> bool:
-    x0, y0, x1, y1 = box
-    return x0 == 0 or y0 == 0 or x1 == shape[1] or y1 == shape[0]
-
-
 def normalised_bbox(track: Track, shape: tuple[int, int]) -> BBox:
     return normalised_box(track.box, shape)
-
-
-def normalised_box(box: tuple[int, int, int, int], shape: tuple[int, int]) -> BBox:
-    """A pixel box (x0, y0, x1, y1, exclusive) as an event's ``bbox``: x, y, w, h in 0..1."""
-    h, w = shape
-    x0, y0, x1, y1 = box
-    return (round(x0 / w, 4), round(y0 / h, 4), round((x1 - x0) / w, 4), round((y1 - y0) / h, 4))
 
 
 class IncidentBook:
@@ -247,7 +226,7 @@ class IncidentBook:
             st.zone, st.zone_since = zone_name, t
         events: list[Event] = []
         bbox = normalised_bbox(track, shape)
-        if _clear_of_sides(track.box, shape) or st.label == "vehicle":
+        if clear_of_sides(track.box, shape) or st.label == "vehicle":
             st.uncut_t = t
         if self._fire_confirmed(st, t) and "fire" not in st.incidents:
             events.append(self._start(st, "fire", "fire", t, st.fire.score, None, bbox, st.fire.as_detail()))
@@ -289,7 +268,7 @@ class IncidentBook:
             return True
         if self._stands_where_they_appeared(track, st, t, shape):
             return True
-        return self._waits_on_edge(track, st, t, shape, stepped_off=not _on_edge(track.box, shape))
+        return self._waits_on_edge(track, st, t, shape, stepped_off=not on_edge(track.box, shape))
 
     def _plain_for_long_enough(self, st: TrackState, t: float) -> bool:
         """Plainly a person to physics and to the model on its own for PLAIN_CONFIRM_SHARE of the
@@ -306,7 +285,7 @@ class IncidentBook:
         return (
             track.beside_vehicle
             and self._plain_for_long_enough(st, t)
-            and not _on_edge(track.box, shape)
+            and not on_edge(track.box, shape)
             and not _speck(track)
         )
 
@@ -322,7 +301,7 @@ class IncidentBook:
             and st.person >= PERSON_PROB_AFTER_UNCLASSED
             and st.model_person >= PLAIN_MODEL_PROB
             and st.unclassed_s < LONG_UNCLASSED_S
-            and not _on_edge(track.box, shape)
+            and not on_edge(track.box, shape)
             and not _speck(track)
         )
 
@@ -340,11 +319,11 @@ class IncidentBook:
         came in at a side and has moved in (STEPPED_IN_PX) counts from a plain person look
         (PLAIN_PERSON_PROB, with the model's PLAIN_MODEL_PROB), not only from a sure one."""
         since = st.sure_person_since
-        far = track.first_box[1] == 0 and _far_and_cut(track.box, shape)
+        far = track.first_box[1] == 0 and cut_by_top_only(track.box, shape)
         plain = st.plain_person_since
         if not far and plain is not None and track.travelled >= STEPPED_IN_PX:
             since = plain if since is None else min(since, plain)
-        if since is None or t - since < self.config.person_confirm_s or not _on_edge(track.first_box, shape):
+        if since is None or t - since < self.config.person_confirm_s or not on_edge(track.first_box, shape):
             return False
         if stepped_off:
             return True
@@ -365,7 +344,7 @@ class IncidentBook:
         is doubtful too: a cat on warm ground makes one as easily as a far person, except at the
         top of the view, too far off for a cat to make one (see FAR_SPECK_MODEL_PROB)."""
         p = st.person
-        far = _far_and_cut(track.box, shape)
+        far = cut_by_top_only(track.box, shape)
         if st.unclassed_s >= LONG_UNCLASSED_S and not far:
             return p >= PERSON_PROB_AFTER_LONG_UNCLASSED
         if p >= PERSON_PROB_AFTER_UNCLASSED:

@@ -9,6 +9,7 @@ import numpy as np
 from firmware.config import UnitConfig, parse_config
 from firmware.events import Event
 from firmware.pipeline import DetectionPipeline
+from firmware.pipeline.blobs import Blob
 from hw.frame import ThermalFrame
 
 Painter = Callable[[np.ndarray, float], None]
@@ -63,3 +64,9 @@ def person(px: np.ndarray, x: float, foot_row: int, *, height: int = 5, width: i
     """A standing person: ``height`` rows ending at ``foot_row``, ``excess`` °C above the ground."""
     x0 = round(x)
     px[foot_row - height + 1 : foot_row + 1, x0 : x0 + width] += excess
+
+
+def box_blob(x0: int, y0: int, x1: int, y1: int) -> Blob:
+    """A filled blob over the box (x0, y0)–(x1, y1), exclusive, 3 °C above its background."""
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return Blob(x0, y0, x1, y1, (x1 - x0) * (y1 - y0), cx, cy, 3.0, 4.0, 14.0, cx, cy, 0, 0.0)
