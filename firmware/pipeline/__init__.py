@@ -26,6 +26,7 @@ from firmware.pipeline.fire import fire_evidence
 from firmware.pipeline.in_front import InFrontOfParkedCars
 from firmware.pipeline.incidents import IncidentBook, normalised_bbox
 from firmware.pipeline.nuisance import NuisanceSpots
+from firmware.pipeline.track_state import TrackState
 from firmware.pipeline.tracker import Track, Tracker
 from firmware.pipeline.zones import ZoneMap
 from hw.frame import ThermalFrame
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODEL_FIRST_HITS = 3  # run the model once a new track has been seen this many times
-MODEL_EVERY_S = 1.0  # then at most this often while it is unconfirmed
+MODEL_EVERY_S = 1.0  # then at most this often while it is unconfirmed, or may be catching fire
 MODEL_EVERY_CONFIRMED_S = 5.0
 ABSORB_STILL_S = 120.0  # a still vehicle or unclassified object becomes scenery
 ABSORB_PERSON_S = 1800.0  # a person is never swallowed before half an hour of standing still
@@ -252,8 +253,7 @@ class DetectionPipeline:
             if not tr.seen_now or tr.hits < MODEL_FIRST_HITS:
                 continue
             st = self.book.state(tr)
-            every = MODEL_EVERY_CONFIRMED_S if st.open else MODEL_EVERY_S
-            if t - st.model_t >= every:
+            if t - st.model_t >= _model_every(st):
                 due.append(tr)
         if not due:
             return []
@@ -426,6 +426,15 @@ class DetectionPipeline:
         type_, incident, start = self._open.pop(key)
         detail = {"source": key, "kind": key, "duration_s": round(t - start, 3)}
         return Event(type_, "end", t, incident=incident, detail=detail)
+
+
+def _model_every(st: TrackState) -> float:
+    """How often the model looks at a track again. Once it is reported, rarely; but a reported
+    track that shows fire evidence (a parked car, or the blob of one with someone beside it) is
+    looked at every MODEL_EVERY_S, as an unreported one is: a fire waits for the model not to
+    object, and a look up to MODEL_EVERY_CONFIRMED_S old, from before the flames, objects."""
+    catching_fire = st.fire is not None and st.fire.may_be_burning and "fire" not in st.incidents
+    return MODEL_EVERY_CONFIRMED_S if st.open and not catching_fire else MODEL_EVERY_S
 
 
 def _scene_changing(fg: np.ndarray, blobs: list[Blob], known: list[Box]) -> bool:
