@@ -11,7 +11,9 @@ from itertools import takewhile
 from firmware.pipeline.track_state import TrackState
 from firmware.pipeline.tracker import Sample, Track
 
-CONTINUE_S = 3.0  # a new track this soon after a person was lost nearby continues their evidence
+# a new track this soon after a person was lost nearby continues them, their evidence and their
+# incident: about the time it takes to walk behind a parked car
+CONTINUE_S = 5.0
 HEADING_S = 2.0  # a lost person's heading is how their centre moved over their last this long
 
 

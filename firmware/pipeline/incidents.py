@@ -238,8 +238,8 @@ class IncidentBook:
         if current is not None and current.type == "vehicle" and wanted == "person" and self._walked_off(track, st, t):
             events.append(self._end(st.incidents.pop("object"), t, bbox))
             current = None
-        if current is not None and current.type == "person" and st.took_over and wanted == "vehicle":
-            events.append(self._end(st.incidents.pop("object"), t, bbox))  # what came out was a car
+        if current is not None and current.type == "person" and wanted == "vehicle" and self._came_out_a_car(st):
+            events.append(self._end(st.incidents.pop("object"), t, bbox))
             current = None
         if wanted is None or (current is not None and current.type != "motion"):
             return events  # a person or vehicle incident keeps its type until its track is gone
@@ -250,6 +250,14 @@ class IncidentBook:
         conf = float(st.probs[LABELS.index(wanted)]) if wanted != "motion" else 1.0 - float(st.probs.max()) + 0.25
         events.append(self._start(st, "object", wanted, t, conf, zone_name, bbox, {"track": track.id}))
         return events
+
+    def _came_out_a_car(self, st: TrackState) -> bool:
+        """The track that took over a person's incident is a car (one driving off where they got
+        in), not the person: it has not read as a person on its own for the confirmation time
+        since. Someone whose blob merges with a barbecue or a car they stand by can read as a
+        vehicle after a minute of reading as a person; they are still that person."""
+        since = st.took_over_at_person_s
+        return since is not None and st.person_s - since < self.config.person_confirm_s
 
     @staticmethod
     def _walked_off(track: Track, st: TrackState, t: float) -> bool:
@@ -444,7 +452,7 @@ class IncidentBook:
             st.incidents["object"] = previous.incidents.pop("object")
         else:
             return False
-        st.took_over = True
+        st.took_over_at_person_s = st.person_s
         return True
 
     def lapse(self, t: float) -> list[Event]:

@@ -40,7 +40,8 @@ class TrackState:
     sure_person_since: float | None = None  # smoothed person probability ≥ incidents.SURE_PERSON_PROB since
     plain_person_since: float | None = None  # ≥ incidents.PLAIN_PERSON_PROB, with the model ≥ PLAIN_MODEL_PROB, since
     spot_marked: bool = False  # it has added its spot to the nuisance spots
-    took_over: bool = False  # it took over a lost person's incident (IncidentBook.pass_on)
+    # its person_s when it took over a lost person's incident (IncidentBook.pass_on), if it did
+    took_over_at_person_s: float | None = None
 
     def carry_on_from(self, lost: TrackState) -> None:
         """Take over what a lost person's track had learnt of how they look (see
