@@ -335,12 +335,11 @@ class DetectionPipeline:
         incident is held for as long as a new track may still continue them
         (:meth:`_continue_people`)."""
         st = self.book.states.get(tr.id)
-        if st is None:
-            return []
-        if st.label != "person":
-            return self.book.close(tr.id, t, normalised_bbox(tr, shape))
-        self._lost.append(LostPerson.of(tr, st))
-        return self.book.close(tr.id, t, normalised_bbox(tr, shape), hold_person_until=tr.last_t + CONTINUE_S)
+        hold_until = None
+        if st is not None and st.label == "person":
+            self._lost.append(LostPerson.of(tr, st))
+            hold_until = tr.last_t + CONTINUE_S
+        return self.book.close(tr.id, t, normalised_bbox(tr, shape), hold_person_until=hold_until)
 
     def _continue_people(self, live: list[Track], t: float) -> None:
         """A new track where a person was lost a moment ago continues that person's evidence.
@@ -360,10 +359,10 @@ class DetectionPipeline:
             if not tr.seen_now and st is not None and st.label == "person" and t - tr.last_t <= CONTINUE_S:
                 candidates.append(LostPerson.of(tr, st))
         for tr in fresh:
-            near = [c for c in candidates if c.distance(tr, t) <= max(3.0, c.size)]
+            near = [(d, c) for c in candidates if (d := c.distance(tr, t)) <= max(3.0, c.size)]
             if not near:
                 continue
-            c = min(near, key=lambda c: c.distance(tr, t))
+            _, c = min(near, key=lambda dc: dc[0])
             self.book.state(tr).carry_on_from(c.state)
             if c.incident is not None:
                 self.book.pass_on(c.incident, c.state, tr)

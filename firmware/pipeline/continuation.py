@@ -8,7 +8,8 @@ import math
 from dataclasses import dataclass
 from itertools import takewhile
 
-from firmware.pipeline.track_state import TrackState
+from firmware.pipeline.blobs import BBox
+from firmware.pipeline.track_state import Incident, TrackState
 from firmware.pipeline.tracker import Sample, Track
 
 # a new track this soon after a person was lost nearby continues them, their evidence and their
@@ -49,6 +50,42 @@ class LostPerson:
         dt = min(t - self.t, CONTINUE_S)
         ahead = math.hypot(tr.cx - (self.cx + self.vx * dt), tr.cy - (self.cy + self.vy * dt))
         return min(ahead, _to_segment(tr.cx, tr.cy, self.cx, self.cy, self.hx * dt, self.hy * dt))
+
+
+@dataclass(slots=True)
+class _Held:
+    incident: Incident
+    until: float
+    bbox: BBox | None
+
+
+class HeldIncidents:
+    """Person incidents of dropped tracks, each held open until no new track can continue the
+    person any more (``IncidentBook.pass_on`` takes one over; ``IncidentBook.lapse`` ends it)."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, _Held] = {}
+
+    def hold(self, incident: Incident, until: float, bbox: BBox | None) -> None:
+        self._held[incident.id] = _Held(incident, until, bbox)
+
+    def take(self, incident_id: str) -> Incident | None:
+        held = self._held.pop(incident_id, None)
+        return None if held is None else held.incident
+
+    def lapse(self, t: float) -> list[tuple[Incident, BBox | None]]:
+        """Release the incidents held until ``t`` or before, with their last boxes."""
+        if not self._held:
+            return []
+        over = [h for h in self._held.values() if t >= h.until]
+        for h in over:
+            del self._held[h.incident.id]
+        return [(h.incident, h.bbox) for h in over]
+
+    def release_all(self) -> list[tuple[Incident, BBox | None]]:
+        out = [(h.incident, h.bbox) for h in self._held.values()]
+        self._held.clear()
+        return out
 
 
 def _recent(tr: Track) -> list[Sample]:

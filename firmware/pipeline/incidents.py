@@ -50,7 +50,6 @@ until no new track can continue them any more, and only then ends.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -58,6 +57,7 @@ from firmware.config.detection import DetectionSection
 from firmware.events import Event, EventType, uuid7
 from firmware.pipeline.blobs import BBox, clear_of_sides, cut_by_top_only, normalised_box, on_edge
 from firmware.pipeline.classify import LABELS
+from firmware.pipeline.continuation import HeldIncidents
 from firmware.pipeline.crossing import crossing_the_lot, walking_across_the_model_sure
 from firmware.pipeline.fire import MODEL_OVERRULED_S
 from firmware.pipeline.nuisance import NuisanceSpots
@@ -170,7 +170,7 @@ class IncidentBook:
         self.zones_configured = zones_configured
         self.states: dict[int, TrackState] = {}
         self.spots: NuisanceSpots | None = None  # set by the pipeline once it knows the frame's shape
-        self.held: dict[str, _Held] = {}  # person incidents of dropped tracks, by incident id
+        self.held = HeldIncidents()  # person incidents of dropped tracks
 
     def state(self, track: Track) -> TrackState:
         st = self.states.get(track.id)
@@ -434,7 +434,7 @@ class IncidentBook:
         person = st.incidents.get("object")
         if person is not None and person.type == "person" and hold_person_until is not None and t < hold_person_until:
             del st.incidents["object"]
-            self.held[person.id] = _Held(person, hold_person_until, bbox)
+            self.held.hold(person, hold_person_until, bbox)
         return [self._end(st.incidents.pop(slot), t, bbox) for slot in list(st.incidents)]
 
     def pass_on(self, incident_id: str, previous: TrackState, track: Track) -> bool:
@@ -445,9 +445,9 @@ class IncidentBook:
         st = self.state(track)
         if st.incidents.get("object") is not None:
             return False
-        held = self.held.pop(incident_id, None)
+        held = self.held.take(incident_id)
         if held is not None:
-            st.incidents["object"] = held.incident
+            st.incidents["object"] = held
         elif (inc := previous.incidents.get("object")) is not None and inc.id == incident_id:
             st.incidents["object"] = previous.incidents.pop("object")
         else:
@@ -457,17 +457,13 @@ class IncidentBook:
 
     def lapse(self, t: float) -> list[Event]:
         """End the held person incidents no new track can take over any more."""
-        over = [h for h in self.held.values() if t >= h.until]
-        for h in over:
-            del self.held[h.incident.id]
-        return [self._end(h.incident, t, h.bbox) for h in over]
+        return [self._end(inc, t, bbox) for inc, bbox in self.held.lapse(t)]
 
     def close_all(self, t: float) -> list[Event]:
         events: list[Event] = []
         for track_id in list(self.states):
             events.extend(self.close(track_id, t, None))
-        events.extend(self._end(h.incident, t, h.bbox) for h in self.held.values())
-        self.held.clear()
+        events.extend(self._end(inc, t, bbox) for inc, bbox in self.held.release_all())
         return events
 
     def _start(
@@ -497,12 +493,3 @@ class IncidentBook:
             incident=inc.id,
             detail={"duration_s": round(t - inc.start_t, 3)},
         )
-
-
-@dataclass(slots=True)
-class _Held:
-    """A person incident whose track was dropped, open until ``until`` for another to take over."""
-
-    incident: Incident
-    until: float
-    bbox: BBox | None
