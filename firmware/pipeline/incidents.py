@@ -69,6 +69,10 @@ PROB_SMOOTH_S = 0.5
 MIN_CLASS_PROB = 0.55  # the class must be more likely than all the others together, with a margin
 WALKED_OFF_PROB = 0.7
 SURE_PERSON_PROB = 0.9  # plainly a person: someone who stepped into view may stay near the edge
+# once sure, a person stays so while their probability stays above this and the model on its own
+# reads them plainly (PLAIN_MODEL_PROB): someone standing still half in view reads 0.88–0.93 frame
+# by frame, and would start the count afresh at every dip
+SURE_PERSON_KEEP_PROB = 0.85
 # a clear person look to physics and to the model alike confirms in this share of person_confirm_s
 # (1 s of the default 2.5 s): someone glimpsed between parked cars is gone again within seconds
 PLAIN_PERSON_PROB = 0.8
@@ -191,7 +195,8 @@ class IncidentBook:
         a = 1.0 - math.exp(-max(dt, 0.0) / PROB_SMOOTH_S)
         st.probs += a * (probs - st.probs)
         st.last_t = t
-        if st.person < SURE_PERSON_PROB:
+        kept = st.sure_person_since is not None and st.model_person >= PLAIN_MODEL_PROB
+        if st.person < (SURE_PERSON_KEEP_PROB if kept else SURE_PERSON_PROB):
             st.sure_person_since = None
         elif st.sure_person_since is None:
             st.sure_person_since = t

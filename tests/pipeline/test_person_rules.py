@@ -203,6 +203,27 @@ def test_someone_waiting_half_in_view_at_the_side_is_a_person_when_the_model_is_
     assert people(unclassed_s=10.0, model_person=0.97) == 0
 
 
+def test_someone_waiting_on_the_edge_whose_look_wobbles_about_sure_is_a_person_while_the_model_is_plain() -> None:
+    """Someone stands still half in view, read by physics at 0.87–0.93 frame by frame (the
+    loitering person of person-loitering-13005, in the top corner for 9 s). Once sure (0.9), a dip
+    under it does not start the count afresh while the model on its own reads them plainly: they
+    are reported. A car's part smouldering before it burns reads so to physics too, with the
+    model only at 0.82–0.89: every dip starts the count afresh, and it is not reported; nor is a
+    look that stays at 0.87, never sure."""
+
+    def wobbling(t: float) -> list[float]:
+        return _looks(0.93 if t % 1.0 < 0.5 else 0.86)
+
+    def starts_at(probs_at: Callable[[float], list[float]], model_person: float, x: float, y: float) -> list[float]:
+        return _person_start_times(lambda t: _blob(x, y, height=4), probs_at, lambda t: _looks(model_person))
+
+    for x, y in ((30.0, 0.0), (30.0, 6.0), (14.0, 0.0)):  # the top corner, the side, the top
+        found = starts_at(wobbling, 0.97, x, y)
+        assert len(found) == 1 and found[0] < 5.0, (x, y, found)
+    assert starts_at(wobbling, 0.85, 14.0, 0.0) == []
+    assert starts_at(lambda t: _looks(0.87), 0.97, 30.0, 0.0) == []
+
+
 def test_someone_stepping_in_at_the_side_is_a_person_on_a_plain_look() -> None:
     """Someone 14–22 m off steps in at the side of the view, a few columns, and stays on the edge:
     physics reads them at 0.85 (not the 0.9 of a sure look), the model at 0.97. Having moved in,
