@@ -446,7 +446,7 @@ class IncidentBook:
         """``track`` continues a person whose incident this is: it takes the incident over from
         their track, coasting unseen, or from :attr:`held` when that was dropped. One person,
         one incident; but should the track turn out to be a car (one driving off where they got
-        in), the person incident ends and the car's starts (:meth:`decide`)."""
+        in), the person incident ends and the car's starts (:meth:`_came_out_a_car`)."""
         st = self.state(track)
         if st.incidents.get("object") is not None:
             return False

@@ -37,7 +37,9 @@ class TrackState:
     incidents: dict[str, Incident] = field(default_factory=dict)  # "object" and "fire" slots
     fire: FireEvidence | None = None
     fire_since: float | None = None  # physics has said fire continuously since
-    sure_person_since: float | None = None  # smoothed person probability ≥ incidents.SURE_PERSON_PROB since
+    # smoothed person probability ≥ incidents.SURE_PERSON_PROB since (kept on while it stays ≥
+    # SURE_PERSON_KEEP_PROB and the model reads a plain person: IncidentBook.observe)
+    sure_person_since: float | None = None
     plain_person_since: float | None = None  # ≥ incidents.PLAIN_PERSON_PROB, with the model ≥ PLAIN_MODEL_PROB, since
     spot_marked: bool = False  # it has added its spot to the nuisance spots
     # its person_s when it took over a lost person's incident (IncidentBook.pass_on), if it did
